@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
+
+
+class HonaConfig(AppConfig):
+    default = True
+    name = "hona"
+    verbose_name = "Firms and staff"
+
+
+class HonaAdminConfig(admin_apps.AdminConfig):
+    default = False
+    default_site = "hona.admin_site.HonaAdminSite"

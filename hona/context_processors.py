@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from hona.models import User
+
+
+def shell(request: HttpRequest) -> dict[str, Any]:
+    """The signed-in user's firm, for the top bar."""
+    user = getattr(request, "user", None)
+    if not isinstance(user, User) or user.organization is None:
+        return {}
+    return {"firm": user.organization}

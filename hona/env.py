@@ -1,0 +1,120 @@
+"""Small typed readers for environment variables.
+
+Each one rejects a bad value with a message that names the variable and what it expected, so a
+misconfigured deployment fails at start-up instead of at the first request that needs the value.
+"""
+
+from __future__ import annotations
+
+import os
+import zoneinfo
+from collections.abc import Mapping, Sequence
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off"})
+
+
+class Env:
+    """Reads typed values from a mapping (``os.environ`` unless told otherwise)."""
+
+    def __init__(self, source: Mapping[str, str] | None = None) -> None:
+        self.source: Mapping[str, str] = os.environ if source is None else source
+
+    def _raw(self, name: str) -> str | None:
+        value = self.source.get(name)
+        if value is None:
+            return None
+        value = value.strip()
+        return value or None
+
+    def str(self, name: str, default: str | None = None) -> str | None:
+        value = self._raw(name)
+        return default if value is None else value
+
+    def required_str(self, name: str, default: str | None = None) -> str:
+        value = self.str(name, default)
+        if value is None:
+            raise ImproperlyConfigured(f"{name} must be set.")
+        return value
+
+    def bool(self, name: str, default: bool) -> bool:
+        value = self._raw(name)
+        if value is None:
+            return default
+        lowered = value.lower()
+        if lowered in TRUE_WORDS:
+            return True
+        if lowered in FALSE_WORDS:
+            return False
+        raise ImproperlyConfigured(
+            f"{name} must be true or false (1/0, yes/no, on/off), not {value!r}."
+        )
+
+    def int(self, name: str, default: int, *, minimum: int | None = None) -> int:
+        value = self._raw(name)
+        if value is None:
+            return default
+        try:
+            number = int(value)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+        if minimum is not None and number < minimum:
+            raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {number}.")
+        return number
+
+    def list(self, name: str, default: Sequence[str] = ()) -> list[str]:
+        value = self._raw(name)
+        if value is None:
+            return list(default)
+        return [item.strip() for item in value.split(",") if item.strip()]
+
+    def choice(self, name: str, choices: Sequence[str], default: str) -> str:
+        value = self._raw(name)
+        if value is None:
+            return default
+        if value not in choices:
+            allowed = ", ".join(choices)
+            raise ImproperlyConfigured(f"{name} must be one of {allowed}; got {value!r}.")
+        return value
+
+    def origin(self, name: str, default: str) -> str:
+        """An http(s) origin such as ``https://app.example.com``, without a trailing slash."""
+        value = self._raw(name) or default
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ImproperlyConfigured(
+                f"{name} must be an http:// or https:// origin such as "
+                f"https://messages.example.com, not {value!r}."
+            )
+        if parts.path not in {"", "/"} or parts.query or parts.fragment:
+            raise ImproperlyConfigured(
+                f"{name} must be an origin only (scheme and host), without a path: {value!r}."
+            )
+        return f"{parts.scheme}://{parts.netloc}"
+
+    def url(self, name: str, default: str | None, *, schemes: Sequence[str]) -> str | None:
+        value = self._raw(name) or default
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in schemes or not (parts.hostname or parts.path):
+            allowed = ", ".join(f"{s}://" for s in schemes)
+            raise ImproperlyConfigured(f"{name} must be a URL starting with {allowed}: {value!r}.")
+        return value
+
+    def timezone(self, name: str, default: str) -> str:
+        value = self._raw(name) or default
+        if value not in zoneinfo.available_timezones():
+            raise ImproperlyConfigured(
+                f"{name} must be an IANA time zone such as America/New_York, not {value!r}."
+            )
+        return value
+
+
+def is_loopback_host(hostname: str | None) -> bool:
+    return hostname in {"localhost", "127.0.0.1", "::1", "[::1]"} or bool(
+        hostname and hostname.startswith("127.")
+    )

@@ -1,0 +1,134 @@
+"""The firm (Organization) and its staff (User)."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from hona.phones import parse_phone
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a time zone we know, such as America/New_York.")
+
+
+def validate_e164(value: str) -> None:
+    if parse_phone(value).e164 != value:
+        raise ValidationError("Store the number in E.164 form, such as +18885550100.")
+
+
+TIMEZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+
+class Organization(models.Model):
+    """A law firm: its staff, contacts, projects and templates all point here."""
+
+    name = models.CharField(max_length=200)
+    sms_number = models.CharField(
+        "toll-free SMS number",
+        max_length=16,
+        blank=True,
+        validators=[validate_e164],
+        help_text="The firm's Twilio toll-free number in E.164 form, such as +18885550100.",
+    )
+    timezone = models.CharField(
+        max_length=64,
+        default="America/New_York",
+        choices=TIMEZONE_CHOICES,
+        validators=[validate_timezone],
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sms_number"],
+                condition=~Q(sms_number=""),
+                name="organization_sms_number_unique",
+                violation_error_message="Another firm already uses this SMS number.",
+            ),
+            models.CheckConstraint(
+                condition=Q(sms_number="") | Q(sms_number__startswith="+"),
+                name="organization_sms_number_e164",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrganizationOwnedQuerySet(models.QuerySet):
+    """Every firm-owned model's queryset: scope it to one firm before reading."""
+
+    def for_organization(self, organization: Organization | int) -> OrganizationOwnedQuerySet:
+        org_id = organization if isinstance(organization, int) else organization.pk
+        return self.filter(organization_id=org_id)
+
+    def for_user(self, user: User) -> OrganizationOwnedQuerySet:
+        if user.organization_id is None:
+            return self.none()
+        return self.filter(organization_id=user.organization_id)
+
+
+class HonaUserManager(UserManager["User"]):
+    pass
+
+
+class User(AbstractUser):
+    """A staff member of one firm. Superusers (platform support) may belong to none."""
+
+    class Role(models.TextChoices):
+        FIRM_ADMIN = "admin", "Firm admin"
+        STAFF = "staff", "Staff"
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.STAFF)
+    display_name = models.CharField(
+        max_length=150, blank=True, help_text="How colleagues see this person in threads."
+    )
+
+    objects = HonaUserManager()
+
+    class Meta:
+        ordering = ["display_name", "username"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(is_superuser=True) | Q(organization__isnull=False),
+                name="user_belongs_to_a_firm_unless_support",
+                violation_error_message="Every staff member belongs to a firm.",
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=["admin", "staff"]),
+                name="user_role_known",
+            ),
+            # Django's is_staff opens the admin site: support, and firm admins for their firm.
+            models.CheckConstraint(
+                condition=Q(is_staff=False) | Q(is_superuser=True) | Q(role="admin"),
+                name="user_admin_site_only_for_firm_admins",
+                violation_error_message="Only firm admins can use the admin site.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.get_full_name() or self.username
+
+    @property
+    def is_firm_admin(self) -> bool:
+        return self.role == self.Role.FIRM_ADMIN and self.organization_id is not None
+
+    @property
+    def initials(self) -> str:
+        parts = [p for p in self.name.split() if p]
+        return "".join(p[0] for p in parts[:2]).upper() or "?"

@@ -1,0 +1,244 @@
+"""Every write to contacts, threads, messages, templates and read state goes through here."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from hona.models import Organization, User
+from hona.phones import parse_phone
+from messaging.models import (
+    MAX_BODY,
+    Attachment,
+    Contact,
+    Message,
+    MessageTemplate,
+    Thread,
+    UnreadThread,
+)
+from projects.models import Project
+
+PREVIEW_LENGTH = 120
+
+
+@dataclass(frozen=True)
+class NewFile:
+    name: str
+    content: bytes
+    content_type: str
+    source: str = Attachment.Source.UPLOAD
+
+
+def apply_phone(contact: Contact, raw_phone: str) -> None:
+    """Normalise a typed phone number onto the contact (E.164 + whether it can take texts)."""
+    if not raw_phone.strip():
+        contact.phone = ""
+        contact.phone_textable = False
+        contact.phone_not_textable_reason = ""
+        return
+    parsed = parse_phone(raw_phone)
+    contact.phone = parsed.e164
+    contact.phone_textable = parsed.textable
+    contact.phone_not_textable_reason = parsed.reason
+
+
+@transaction.atomic
+def create_contact(
+    *,
+    organization: Organization,
+    name: str,
+    kind: str = Contact.Kind.CLIENT,
+    phone: str = "",
+    email: str = "",
+    notification_preference: str = Contact.NotificationPreference.SMS,
+    projects: Sequence[Project] = (),
+) -> Contact:
+    """Create a contact and its thread. Raises ValidationError for a bad phone or a duplicate."""
+    contact = Contact(
+        organization=organization,
+        name=name.strip(),
+        kind=kind,
+        email=email.strip(),
+        notification_preference=notification_preference,
+    )
+    apply_phone(contact, phone)
+    contact.full_clean()
+    contact.save()
+    if projects:
+        _check_same_firm(organization, projects)
+        contact.projects.add(*projects)
+    ensure_thread(contact=contact)
+    return contact
+
+
+@transaction.atomic
+def mark_phone_not_textable(*, contact: Contact, reason: str) -> None:
+    contact.phone_textable = False
+    contact.phone_not_textable_reason = reason[:200]
+    contact.save(update_fields=["phone_textable", "phone_not_textable_reason", "updated_at"])
+
+
+@transaction.atomic
+def ensure_thread(*, contact: Contact) -> Thread:
+    """The contact's one thread, created the first time it is needed."""
+    thread, _ = Thread.objects.get_or_create(
+        contact=contact,
+        defaults={
+            "organization_id": contact.organization_id,
+            "current_project": contact.projects.order_by("-created_at", "-id").first(),
+        },
+    )
+    return thread
+
+
+@transaction.atomic
+def add_contact_to_project(*, contact: Contact, project: Project) -> None:
+    _check_same_firm(contact.organization, [project])
+    contact.projects.add(project)
+    thread = ensure_thread(contact=contact)
+    if thread.current_project_id is None:
+        thread.current_project = project
+        thread.save(update_fields=["current_project"])
+
+
+def _check_same_firm(organization: Organization, projects: Iterable[Project]) -> None:
+    if any(project.organization_id != organization.pk for project in projects):
+        raise ValidationError("That project belongs to another firm.")
+
+
+@transaction.atomic
+def record_message(
+    *,
+    thread: Thread,
+    direction: str,
+    body: str,
+    channel: str,
+    status: str,
+    sender: User | None = None,
+    files: Sequence[NewFile] = (),
+    created_at: datetime.datetime | None = None,
+    provider_sid: str = "",
+) -> Message:
+    """Store one message (and its files) in a thread, and bring the thread up to date.
+
+    Files it on the thread's current project, un-archives the thread and, for a client message,
+    marks the thread unread for every active colleague (unless the contact is marked as spam).
+    """
+    if len(body) > MAX_BODY:
+        raise ValidationError(f"A message can be at most {MAX_BODY} characters long.")
+    if not body.strip() and not files:
+        raise ValidationError("A message needs some text or a file.")
+    if sender is not None and sender.organization_id != thread.organization_id:
+        raise ValidationError("The sender belongs to another firm.")
+    when = created_at or timezone.now()
+    message = Message.objects.create(
+        organization_id=thread.organization_id,
+        thread=thread,
+        direction=direction,
+        body=body,
+        sender=sender,
+        channel=channel,
+        status=status,
+        provider_sid=provider_sid,
+        project_id=thread.current_project_id,
+        created_at=when,
+        status_changed_at=when,
+    )
+    for new_file in files:
+        attachment = Attachment(
+            organization_id=thread.organization_id,
+            message=message,
+            filename=new_file.name,
+            content_type=new_file.content_type,
+            size=len(new_file.content),
+            source=new_file.source,
+        )
+        attachment.file.save(new_file.name, ContentFile(new_file.content), save=False)
+        attachment.save()
+
+    inbound = direction == Message.Direction.INBOUND
+    fields = ["is_archived", "archived_at", "archived_by"]
+    thread.is_archived = False
+    thread.archived_at = None
+    thread.archived_by = None
+    if thread.last_message_at is None or when >= thread.last_message_at:
+        thread.last_message_at = when
+        thread.last_message_preview = preview_of(message, files)
+        fields += ["last_message_at", "last_message_preview"]
+    if inbound and (thread.last_inbound_at is None or when > thread.last_inbound_at):
+        thread.last_inbound_at = when
+        fields.append("last_inbound_at")
+    thread.save(update_fields=fields)
+
+    if inbound and not thread.is_spam:
+        mark_thread_unread_for_colleagues(thread=thread, since=when)
+    return message
+
+
+def preview_of(message: Message, files: Sequence[NewFile] = ()) -> str:
+    text = " ".join(message.body.split())
+    if not text and files:
+        text = f"📎 {files[0].name}" + (f" and {len(files) - 1} more" if len(files) > 1 else "")
+    if len(text) > PREVIEW_LENGTH:
+        text = text[: PREVIEW_LENGTH - 1].rstrip() + "…"
+    return text
+
+
+@transaction.atomic
+def mark_thread_unread_for_colleagues(*, thread: Thread, since: datetime.datetime) -> None:
+    """One unread row per active staff member of the firm; an existing row keeps its time."""
+    user_ids = User.objects.filter(
+        organization_id=thread.organization_id, is_active=True
+    ).values_list("pk", flat=True)
+    UnreadThread.objects.bulk_create(
+        [UnreadThread(user_id=user_id, thread=thread, since=since) for user_id in user_ids],
+        ignore_conflicts=True,
+    )
+
+
+@transaction.atomic
+def mark_thread_read(*, user: User, thread: Thread) -> bool:
+    """Clear the thread for this user only. Returns whether anything was unread."""
+    deleted, _ = UnreadThread.objects.filter(user=user, thread=thread).delete()
+    return deleted > 0
+
+
+@transaction.atomic
+def create_template(
+    *, organization: Organization, name: str, body: str, created_by: User | None = None
+) -> MessageTemplate:
+    template = MessageTemplate(
+        organization=organization, name=name.strip(), body=body, created_by=created_by
+    )
+    template.full_clean()
+    template.save()
+    return template
+
+
+REDACTED_TEXT = "[Removed by Hona support]"
+
+
+@transaction.atomic
+def redact_messages(*, messages: Sequence[Message]) -> int:
+    """Platform support's only way to remove content: the text and files go, the record stays."""
+    now = timezone.now()
+    count = 0
+    for message in messages:
+        if message.redacted_at is not None:
+            continue
+        for attachment in message.attachments.all():
+            attachment.file.delete(save=False)
+            attachment.filename = "removed"
+            attachment.size = 0
+            attachment.save(update_fields=["file", "filename", "size"])
+        message.body = REDACTED_TEXT
+        message.redacted_at = now
+        message.save(update_fields=["body", "redacted_at"])
+        count += 1
+    return count

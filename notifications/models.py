@@ -1,0 +1,42 @@
+"""Each staff member's own notification settings. Only the owner may change them."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class NotificationSettings(models.Model):
+    class Scope(models.TextChoices):
+        ALL = "all", "All conversations"
+        ASSIGNED = "assigned", "Projects I am assigned to (and contacts with no project)"
+        FLAGGED = "flagged", "Flagged threads only"
+        NONE = "none", "None"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_settings"
+    )
+    scope = models.CharField(max_length=16, choices=Scope.choices, default=Scope.ASSIGNED)
+    in_app = models.BooleanField("in-app (badge and list)", default=True)
+    email_immediately = models.BooleanField("an email right away", default=True)
+    daily_digest = models.BooleanField(default=False)
+    daily_digest_time = models.TimeField(default=datetime.time(8, 0))
+    weekly_digest = models.BooleanField(default=False)
+    failure_emails = models.BooleanField("email me when my message cannot be delivered", default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "notification settings"
+        verbose_name_plural = "notification settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(scope__in=["all", "assigned", "flagged", "none"]),
+                name="notification_scope_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Notification settings of {self.user}"

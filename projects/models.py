@@ -1,0 +1,70 @@
+"""Projects: a firm's cases (matters), linked to a case in its CMS."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from hona.models import Organization, OrganizationOwnedQuerySet
+
+
+class ProjectQuerySet(OrganizationOwnedQuerySet):
+    def open(self) -> ProjectQuerySet:
+        return self.exclude(status=Project.Status.CLOSED)
+
+
+class Project(models.Model):
+    """A case or matter. Its clients are Contacts (see ``messaging.Contact.projects``)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        PENDING = "pending", "Pending"
+        ON_HOLD = "on_hold", "On hold"
+        CLOSED = "closed", "Closed"
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="projects")
+    name = models.CharField(max_length=200)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    cms_case_id = models.CharField(
+        "CMS case id",
+        max_length=64,
+        blank=True,
+        help_text="The id of the matching case (matter) in the firm's CMS, such as a Clio matter id.",
+    )
+    cms_case_url = models.URLField("CMS case URL", max_length=500, blank=True)
+    assigned_staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="assigned_projects"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "cms_case_id"],
+                condition=~Q(cms_case_id=""),
+                name="project_cms_case_unique_per_firm",
+                violation_error_message="Another project of this firm is linked to that CMS case.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "pending", "on_hold", "closed"]),
+                name="project_status_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(cms_case_url="") | ~Q(cms_case_id=""),
+                name="project_case_url_needs_case_id",
+                violation_error_message="A CMS case URL needs the CMS case id too.",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "name"], name="project_org_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_linked_to_cms(self) -> bool:
+        return bool(self.cms_case_id)
