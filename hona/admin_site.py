@@ -85,6 +85,12 @@ class FirmScopedAdmin(admin.ModelAdmin):
             excluded.append("organization")
         return excluded
 
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_fields(request, obj))
+        if not is_support(request) and self.organization_field == "organization":
+            fields = [name for name in fields if name != "organization"]
+        return fields
+
     def get_list_filter(self, request: HttpRequest) -> Any:
         filters = list(super().get_list_filter(request))
         if is_support(request) and self.organization_field == "organization":

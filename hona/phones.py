@@ -43,7 +43,7 @@ def parse_phone(raw: str, *, region: str = DEFAULT_REGION) -> ParsedPhone:
         ) from None
     if not phonenumbers.is_valid_number(number):
         raise ValidationError(
-            "That phone number does not exist. Check the area code and the number of digits.",
+            "That is not a valid phone number: check the area code and the number of digits.",
             code="invalid",
         )
     number_type = phonenumbers.number_type(number)

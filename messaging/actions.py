@@ -167,7 +167,7 @@ def record_message(
     thread.is_archived = False
     thread.archived_at = None
     thread.archived_by = None
-    if thread.last_message_at is None or when >= thread.last_message_at:
+    if not thread.last_message_preview or when >= thread.last_message_at:
         thread.last_message_at = when
         thread.last_message_preview = preview_of(message, files)
         fields += ["last_message_at", "last_message_preview"]
@@ -242,3 +242,34 @@ def redact_messages(*, messages: Sequence[Message]) -> int:
         message.save(update_fields=["body", "redacted_at"])
         count += 1
     return count
+
+
+@transaction.atomic
+def set_thread_flag(*, thread: Thread, user: User, flagged: bool) -> None:
+    """Flag for the team's attention (visible to every colleague), or clear the flag."""
+    thread.is_flagged = flagged
+    thread.flagged_at = timezone.now() if flagged else None
+    thread.flagged_by = user if flagged else None
+    thread.save(update_fields=["is_flagged", "flagged_at", "flagged_by"])
+
+
+@transaction.atomic
+def set_thread_archived(*, thread: Thread, user: User, archived: bool) -> None:
+    """Archive hides the thread until the next message in or out (see record_message)."""
+    thread.is_archived = archived
+    thread.archived_at = timezone.now() if archived else None
+    thread.archived_by = user if archived else None
+    thread.save(update_fields=["is_archived", "archived_at", "archived_by"])
+    if archived:
+        # The badge stays a pure count of rows: hidden threads have none.
+        UnreadThread.objects.filter(thread=thread).delete()
+
+
+@transaction.atomic
+def set_thread_spam(*, thread: Thread, user: User, spam: bool) -> None:
+    thread.is_spam = spam
+    thread.spam_marked_at = timezone.now() if spam else None
+    thread.spam_marked_by = user if spam else None
+    thread.save(update_fields=["is_spam", "spam_marked_at", "spam_marked_by"])
+    if spam:
+        UnreadThread.objects.filter(thread=thread).delete()

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
+from django.utils import timezone
 
 from hona.models import Organization, OrganizationOwnedQuerySet
 from hona.phones import format_phone
@@ -146,7 +147,9 @@ class Thread(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     # Denormalised from the latest message so the Conversations list is one indexed read.
-    last_message_at = models.DateTimeField(null=True, blank=True)
+    last_message_at = models.DateTimeField(
+        "last activity", default=timezone.now, help_text="The latest message, or the thread's creation."
+    )
     last_message_preview = models.CharField(max_length=200, blank=True)
     last_inbound_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -173,14 +176,14 @@ class Thread(models.Model):
             # The Conversations tab's "All": newest activity first, archived and spam left out.
             models.Index(
                 "organization",
-                models.F("last_message_at").desc(nulls_last=True),
+                models.F("last_message_at").desc(),
                 models.F("id").desc(),
                 condition=Q(is_archived=False, is_spam=False),
                 name="thread_inbox",
             ),
             models.Index(
                 "organization",
-                models.F("last_message_at").desc(nulls_last=True),
+                models.F("last_message_at").desc(),
                 models.F("id").desc(),
                 name="thread_org_activity",
             ),

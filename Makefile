@@ -1,0 +1,57 @@
+# Hona Messaging — the two commands are `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run serve install migrate seed test test-fast check lint format bench worker beat clean
+
+## run: set everything up (virtualenv, install, migrate, demo data) and serve on http://$(HOST):$(PORT)
+run: install migrate seed serve
+
+$(BIN)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+seed: install
+	$(PY) manage.py seed_demo
+
+serve: install
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(PY) manage.py runserver $(HOST):$(PORT)
+
+## test: the whole suite (SQLite by default; PostgreSQL and Redis when DATABASE_URL / REDIS_URL say so)
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+## check: lint, format check, types, migrations in step with models, deploy checks
+check: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py check
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install
+	$(PY) -m pytest tests/perf -m bench -s -p no:randomly $(PYTEST_ARGS)
+
+worker: install
+	$(BIN)/celery -A hona worker --loglevel=info
+
+beat: install
+	$(BIN)/celery -A hona beat --loglevel=info
+
+clean:
+	rm -rf $(VENV) var staticfiles .mypy_cache .ruff_cache

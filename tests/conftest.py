@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from hona.actions import create_organization, create_staff_user
+from hona.models import Organization, User
+from messaging import actions as messaging_actions
+from messaging.models import Contact, Message, Thread
+
+PASSWORD = "correct-horse-battery"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+_numbers = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings: Any, tmp_path: Any) -> None:
+    """Production settings use the hashed manifest, which needs collectstatic; tests don't."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium", "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def make_org(db: None) -> Callable[..., Organization]:
+    def make(name: str | None = None, **kwargs: Any) -> Organization:
+        number = next(_numbers)
+        kwargs.setdefault("sms_number", f"+1888555{number:04d}")
+        return create_organization(name=name or f"Firm {number}", **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def make_user(db: None) -> Callable[..., User]:
+    def make(organization: Organization, username: str | None = None, **kwargs: Any) -> User:
+        username = username or f"user{next(_numbers)}"
+        kwargs.setdefault("display_name", username.title())
+        kwargs.setdefault("email", f"{username}@example.com")
+        return create_staff_user(
+            organization=organization, username=username, password=PASSWORD, **kwargs
+        )
+
+    return make
+
+
+@pytest.fixture
+def make_contact(db: None) -> Callable[..., Contact]:
+    def make(organization: Organization, name: str | None = None, **kwargs: Any) -> Contact:
+        number = next(_numbers)
+        kwargs.setdefault("phone", f"+1415555{number % 10000:04d}")
+        return messaging_actions.create_contact(
+            organization=organization, name=name or f"Client {number}", **kwargs
+        )
+
+    return make
+
+
+@pytest.fixture
+def firm(make_org: Callable[..., Organization]) -> Organization:
+    return make_org("Demo Law")
+
+
+@pytest.fixture
+def other_firm(make_org: Callable[..., Organization]) -> Organization:
+    return make_org("Other Firm")
+
+
+@pytest.fixture
+def owner(firm: Organization, make_user: Callable[..., User]) -> User:
+    """The firm admin: the one who owns the firm's data in these tests."""
+    return make_user(firm, "owner", role=User.Role.FIRM_ADMIN)
+
+
+@pytest.fixture
+def colleague(firm: Organization, make_user: Callable[..., User]) -> User:
+    return make_user(firm, "colleague")
+
+
+@pytest.fixture
+def outsider(other_firm: Organization, make_user: Callable[..., User]) -> User:
+    return make_user(other_firm, "outsider", role=User.Role.FIRM_ADMIN)
+
+
+@pytest.fixture
+def support(db: None) -> User:
+    return User.objects.create_superuser("support", "support@hona.example", PASSWORD)
+
+
+@pytest.fixture
+def contact(firm: Organization, make_contact: Callable[..., Contact]) -> Contact:
+    return make_contact(firm, "Jane Doe", phone="(415) 555-0134", email="jane@example.com")
+
+
+@pytest.fixture
+def thread(contact: Contact) -> Thread:
+    return contact.thread
+
+
+def receive(thread: Thread, body: str = "Hello from the client") -> Message:
+    return messaging_actions.record_message(
+        thread=thread,
+        direction=Message.Direction.INBOUND,
+        body=body,
+        channel=Message.Channel.SMS,
+        status=Message.Status.RECEIVED,
+    )

@@ -1,0 +1,115 @@
+"""The database itself refuses what the product must never store."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from hona.models import Organization, User
+from messaging.models import Contact, Message, MessageTemplate, Thread
+from tests.conftest import receive
+
+
+def test_a_contact_has_exactly_one_thread(contact: Contact) -> None:
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Thread.objects.create(organization=contact.organization, contact=contact)
+    assert Thread.objects.filter(contact=contact).count() == 1
+
+
+def test_the_database_refuses_a_message_over_1600_characters(thread: Thread) -> None:
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Message.objects.create(
+            organization=thread.organization,
+            thread=thread,
+            direction="in",
+            status="received",
+            channel="sms",
+            body="x" * 1601,
+            created_at=timezone.now(),
+        )
+    assert not Message.objects.exists()
+
+
+def test_a_message_of_exactly_1600_characters_is_stored(thread: Thread) -> None:
+    message = receive(thread, "é" * 1600)
+    message.refresh_from_db()
+    assert len(message.body) == 1600
+
+
+def test_a_provider_id_is_unique_when_present_and_blank_is_allowed_many_times(thread: Thread) -> None:
+    receive(thread, "one")
+    receive(thread, "two")  # two messages without a provider id
+    Message.objects.create(
+        organization=thread.organization,
+        thread=thread,
+        direction="in",
+        status="received",
+        channel="sms",
+        body="first delivery",
+        provider_sid="SM123",
+        created_at=timezone.now(),
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Message.objects.create(
+            organization=thread.organization,
+            thread=thread,
+            direction="in",
+            status="received",
+            channel="sms",
+            body="Twilio retried",
+            provider_sid="SM123",
+            created_at=timezone.now(),
+        )
+    assert Message.objects.filter(provider_sid="SM123").count() == 1
+
+
+def test_a_client_message_cannot_have_a_staff_sender(thread: Thread, colleague: User) -> None:
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Message.objects.create(
+            organization=thread.organization,
+            thread=thread,
+            direction="in",
+            status="received",
+            sender=colleague,
+            body="spoofed",
+            created_at=timezone.now(),
+        )
+
+
+def test_an_unknown_status_is_refused(thread: Thread) -> None:
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Message.objects.create(
+            organization=thread.organization,
+            thread=thread,
+            direction="out",
+            status="teleported",
+            body="x",
+            created_at=timezone.now(),
+        )
+
+
+def test_two_contacts_of_one_firm_cannot_share_a_phone_but_two_firms_can(
+    contact: Contact, other_firm: Organization
+) -> None:
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Contact.objects.create(organization=contact.organization, name="Twin", phone=contact.phone)
+    Contact.objects.create(organization=other_firm, name="Same number elsewhere", phone=contact.phone)
+
+
+def test_an_opt_out_records_when_it_happened(firm: Organization) -> None:
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Contact.objects.create(organization=firm, name="No time", sms_opted_out=True)
+
+
+def test_a_template_body_is_limited_like_a_message(firm: Organization) -> None:
+    with pytest.raises(IntegrityError), transaction.atomic():
+        MessageTemplate.objects.create(organization=firm, name="Too long", body="y" * 1601)
+
+
+def test_deleting_a_contact_with_a_thread_is_refused(contact: Contact) -> None:
+    from django.db.models import ProtectedError
+
+    with pytest.raises(ProtectedError):
+        contact.delete()
+    assert Thread.objects.filter(contact=contact).exists()
