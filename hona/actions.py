@@ -8,7 +8,9 @@ from hona.models import Organization, User
 
 
 @transaction.atomic
-def create_organization(*, name: str, sms_number: str = "", timezone: str = "America/New_York") -> Organization:
+def create_organization(
+    *, name: str, sms_number: str = "", timezone: str = "America/New_York"
+) -> Organization:
     organization = Organization(name=name, sms_number=sms_number, timezone=timezone)
     organization.full_clean()
     organization.save()

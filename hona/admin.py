@@ -47,13 +47,13 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 class StaffCreationForm(UserCreationForm):
-    class Meta(UserCreationForm.Meta):
+    class Meta(UserCreationForm.Meta):  # type: ignore[name-defined]
         model = User
         fields = ("username", "organization", "role")
 
 
 class StaffChangeForm(UserChangeForm):
-    class Meta(UserChangeForm.Meta):
+    class Meta(UserChangeForm.Meta):  # type: ignore[name-defined]
         model = User
         fields = "__all__"
 
@@ -62,7 +62,15 @@ class StaffChangeForm(UserChangeForm):
 class UserAdmin(FirmScopedAdmin, DjangoUserAdmin):
     form = StaffChangeForm
     add_form = StaffCreationForm
-    list_display = ["username", "display_name", "email", "organization", "role", "is_active", "last_login"]
+    list_display = [
+        "username",
+        "display_name",
+        "email",
+        "organization",
+        "role",
+        "is_active",
+        "last_login",
+    ]
     list_filter = ["role", "is_active"]
     search_fields = ["username", "display_name", "first_name", "last_name", "email"]
     ordering = ["organization__name", "username"]

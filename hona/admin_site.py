@@ -70,7 +70,7 @@ class FirmScopedAdmin(admin.ModelAdmin):
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self.has_module_permission(request)
 
-    def has_add_permission(self, request: HttpRequest) -> bool:  # type: ignore[override]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return self._allowed(request, self.firm_admin_can_add, True)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -114,18 +114,21 @@ class FirmScopedAdmin(admin.ModelAdmin):
             field.queryset = field.queryset.filter(organization_id=admin_user.organization_id)
         return field
 
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
         form_class = super().get_form(request, obj, change=change, **kwargs)
         admin_user = firm_admin_of(request)
         if admin_user is None or self.organization_field != "organization":
             return form_class
+        organization_id = admin_user.organization_id
 
         class FirmForm(form_class):  # type: ignore[misc, valid-type]
-            """Puts the row in the admin's firm before validation, so per-firm uniqueness is checked."""
+            """Puts the row in the admin's firm before validation, so uniqueness is checked."""
 
             def __init__(self, *args: Any, **kw: Any) -> None:
                 super().__init__(*args, **kw)
-                self.instance.organization_id = admin_user.organization_id
+                self.instance.organization_id = organization_id
 
             def _get_validation_exclusions(self) -> set[str]:
                 excluded: set[str] = super()._get_validation_exclusions()

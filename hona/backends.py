@@ -10,7 +10,7 @@ from hona.models import User
 class OrganizationModelBackend(ModelBackend):
     """Django's backend, loading the user's firm with the user in one query."""
 
-    def get_user(self, user_id: Any) -> User | None:  # type: ignore[override]
+    def get_user(self, user_id: Any) -> User | None:
         try:
             user = User.objects.select_related("organization").get(pk=user_id)
         except User.DoesNotExist:

@@ -30,17 +30,15 @@ class Env:
         value = value.strip()
         return value or None
 
-    def str(self, name: str, default: str | None = None) -> str | None:
+    def optional(self, name: str) -> str | None:
+        """The value, or None when unset or blank."""
+        return self._raw(name)
+
+    def string(self, name: str, default: str = "") -> str:
         value = self._raw(name)
         return default if value is None else value
 
-    def required_str(self, name: str, default: str | None = None) -> str:
-        value = self.str(name, default)
-        if value is None:
-            raise ImproperlyConfigured(f"{name} must be set.")
-        return value
-
-    def bool(self, name: str, default: bool) -> bool:
+    def boolean(self, name: str, default: bool) -> bool:
         value = self._raw(name)
         if value is None:
             return default
@@ -53,7 +51,7 @@ class Env:
             f"{name} must be true or false (1/0, yes/no, on/off), not {value!r}."
         )
 
-    def int(self, name: str, default: int, *, minimum: int | None = None) -> int:
+    def integer(self, name: str, default: int, *, minimum: int | None = None) -> int:
         value = self._raw(name)
         if value is None:
             return default
@@ -65,7 +63,7 @@ class Env:
             raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {number}.")
         return number
 
-    def list(self, name: str, default: Sequence[str] = ()) -> list[str]:
+    def strings(self, name: str, default: Sequence[str] = ()) -> list[str]:
         value = self._raw(name)
         if value is None:
             return list(default)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import zoneinfo
+from typing import Self
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -22,7 +23,9 @@ def validate_e164(value: str) -> None:
         raise ValidationError("Store the number in E.164 form, such as +18885550100.")
 
 
-TIMEZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+TIMEZONE_CHOICES = [
+    (name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())
+]
 
 
 class Organization(models.Model):
@@ -66,18 +69,14 @@ class Organization(models.Model):
 class OrganizationOwnedQuerySet(models.QuerySet):
     """Every firm-owned model's queryset: scope it to one firm before reading."""
 
-    def for_organization(self, organization: Organization | int) -> OrganizationOwnedQuerySet:
+    def for_organization(self, organization: Organization | int) -> Self:
         org_id = organization if isinstance(organization, int) else organization.pk
         return self.filter(organization_id=org_id)
 
-    def for_user(self, user: User) -> OrganizationOwnedQuerySet:
+    def for_user(self, user: User) -> Self:
         if user.organization_id is None:
             return self.none()
         return self.filter(organization_id=user.organization_id)
-
-
-class HonaUserManager(UserManager["User"]):
-    pass
 
 
 class User(AbstractUser):
@@ -94,8 +93,6 @@ class User(AbstractUser):
     display_name = models.CharField(
         max_length=150, blank=True, help_text="How colleagues see this person in threads."
     )
-
-    objects = HonaUserManager()
 
     class Meta:
         ordering = ["display_name", "username"]

@@ -17,9 +17,9 @@ from hona.env import Env, is_loopback_host
 
 env = Env()
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(env.required_str("HONA_VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR = Path(env.string("HONA_VAR_DIR", str(BASE_DIR / "var")))
 
-DEBUG = env.bool("DJANGO_DEBUG", default=False)
+DEBUG = env.boolean("DJANGO_DEBUG", default=False)
 
 PUBLIC_BASE_URL = env.origin("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 _public = urlsplit(PUBLIC_BASE_URL)
@@ -28,17 +28,18 @@ HTTPS = _public.scheme == "https"
 
 # A fixed key is acceptable only while the app can be reached on this machine alone.
 _LOCAL_ONLY_KEY = "django-insecure-local-only-key-never-used-behind-a-public-url"
-SECRET_KEY = env.str("DJANGO_SECRET_KEY")
-if SECRET_KEY is None:
+_secret_key = env.optional("DJANGO_SECRET_KEY")
+if _secret_key is None:
     if not is_loopback_host(PUBLIC_HOST):
         raise ImproperlyConfigured(
             "DJANGO_SECRET_KEY must be set when PUBLIC_BASE_URL is not a loopback address."
         )
-    SECRET_KEY = _LOCAL_ONLY_KEY
-elif len(SECRET_KEY) < 50:
+    _secret_key = _LOCAL_ONLY_KEY
+elif len(_secret_key) < 50:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be at least 50 characters long.")
+SECRET_KEY = _secret_key
 
-ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+ALLOWED_HOSTS = env.strings("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 if PUBLIC_HOST not in ALLOWED_HOSTS:
     ALLOWED_HOSTS.append(PUBLIC_HOST)
 CSRF_TRUSTED_ORIGINS = [PUBLIC_BASE_URL]
@@ -95,7 +96,7 @@ TEMPLATES = [
 ]
 
 # Database: SQLite file by default, PostgreSQL (psycopg 3) when DATABASE_URL says so.
-DATABASE_URL = env.str("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
+DATABASE_URL = env.string("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
 try:
     _db = dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)
 except ValueError as exc:
@@ -158,7 +159,7 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
-MEDIA_ROOT = Path(env.required_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_ROOT = Path(env.string("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -176,8 +177,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # SMS through Twilio, or printed to the console on a developer's machine.
 SMS_BACKEND = env.choice("SMS_BACKEND", ["console", "twilio", "memory"], default="console")
-TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
-TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+TWILIO_ACCOUNT_SID = env.string("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.string("TWILIO_AUTH_TOKEN", default="")
 TWILIO_API_BASE_URL = env.origin("TWILIO_API_BASE_URL", default="https://api.twilio.com")
 if SMS_BACKEND == "twilio" and not (TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN):
     raise ImproperlyConfigured(
@@ -185,19 +186,19 @@ if SMS_BACKEND == "twilio" and not (TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN):
     )
 
 # Email: Django's standard settings; the console backend prints instead of sending.
-EMAIL_BACKEND = env.str(
+EMAIL_BACKEND = env.string(
     "EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
 )
-EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
-EMAIL_PORT = env.int("EMAIL_PORT", default=25, minimum=1)
-EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
-EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
-EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
-EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_HOST = env.string("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.integer("EMAIL_PORT", default=25, minimum=1)
+EMAIL_HOST_USER = env.string("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.string("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.boolean("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.boolean("EMAIL_USE_SSL", default=False)
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be true.")
-EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10, minimum=1)
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Hona Messaging <messages@localhost>")
+EMAIL_TIMEOUT = env.integer("EMAIL_TIMEOUT", default=10, minimum=1)
+DEFAULT_FROM_EMAIL = env.string("DEFAULT_FROM_EMAIL", default="Hona Messaging <messages@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Security: everything that only makes sense behind TLS follows PUBLIC_BASE_URL.
@@ -207,7 +208,7 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-if HTTPS and env.bool("DJANGO_BEHIND_TLS_PROXY", default=True):
+if HTTPS and env.boolean("DJANGO_BEHIND_TLS_PROXY", default=True):
     # The proxy in front of gunicorn terminates TLS and says so in this header.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -221,6 +222,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "root": {
+        "handlers": ["console"],
+        "level": env.choice("LOG_LEVEL", ["DEBUG", "INFO", "WARNING", "ERROR"], "INFO"),
+    },
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }

@@ -40,4 +40,6 @@ def healthz(request: HttpRequest) -> HttpResponse:
     except Exception as exc:
         checks["cache"] = f"error: {type(exc).__name__}"
     healthy = healthy and checks["cache"] == "ok"
-    return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503
+    )

@@ -22,7 +22,15 @@ class ContactAdminForm(forms.ModelForm):
 
     class Meta:
         model = Contact
-        exclude = ["phone_textable", "phone_not_textable_reason"]
+        fields = [
+            "organization",
+            "kind",
+            "name",
+            "phone",
+            "email",
+            "notification_preference",
+            "projects",
+        ]
 
     def clean_phone(self) -> str:
         raw = self.cleaned_data.get("phone") or ""
@@ -36,11 +44,26 @@ class ContactAdminForm(forms.ModelForm):
 @admin.register(Contact)
 class ContactAdmin(FirmScopedAdmin):
     form = ContactAdminForm
-    list_display = ["name", "kind", "phone", "phone_textable", "email", "sms_opted_out", "organization"]
+    list_display = [
+        "name",
+        "kind",
+        "phone",
+        "phone_textable",
+        "email",
+        "sms_opted_out",
+        "organization",
+    ]
     list_filter = ["kind", "phone_textable", "sms_opted_out", "notification_preference"]
     search_fields = ["name", "phone", "email"]
     filter_horizontal = ["projects"]
-    readonly_fields = ["phone_status", "created_at", "updated_at"]
+    # Opt-out follows the client's own STOP / START texts, never a staff member's click.
+    readonly_fields = [
+        "phone_status",
+        "sms_opted_out",
+        "sms_opted_out_at",
+        "created_at",
+        "updated_at",
+    ]
     firm_admin_can_delete = False  # a contact's thread is never deleted, so neither is the contact
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -61,8 +84,7 @@ class ContactAdmin(FirmScopedAdmin):
 
 class MessageInline(admin.TabularInline):
     model = Message
-    fields = ["created_at", "direction", "sender", "channel", "status", "body"]
-    readonly_fields = fields
+    fields = readonly_fields = ("created_at", "direction", "sender", "channel", "status", "body")
     extra = 0
     max_num = 0
     can_delete = False
@@ -80,7 +102,14 @@ class MessageInline(admin.TabularInline):
 class ThreadAdmin(FirmScopedAdmin):
     """Threads are read here; flags, archive and spam are changed in the product."""
 
-    list_display = ["contact", "current_project", "is_flagged", "is_archived", "is_spam", "last_message_at"]
+    list_display = [
+        "contact",
+        "current_project",
+        "is_flagged",
+        "is_archived",
+        "is_spam",
+        "last_message_at",
+    ]
     list_filter = ["is_flagged", "is_archived", "is_spam"]
     search_fields = ["contact__name", "contact__phone", "contact__email"]
     list_select_related = ["contact", "current_project", "organization"]
@@ -100,8 +129,7 @@ class ThreadAdmin(FirmScopedAdmin):
 
 class AttachmentInline(admin.TabularInline):
     model = Attachment
-    fields = ["filename", "content_type", "size", "source", "file"]
-    readonly_fields = fields
+    fields = readonly_fields = ("filename", "content_type", "size", "source", "file")
     extra = 0
     max_num = 0
     can_delete = False
@@ -109,7 +137,15 @@ class AttachmentInline(admin.TabularInline):
 
 @admin.register(Message)
 class MessageAdmin(FirmScopedAdmin):
-    list_display = ["created_at", "thread", "direction", "sender", "channel", "status", "short_body"]
+    list_display = [
+        "created_at",
+        "thread",
+        "direction",
+        "sender",
+        "channel",
+        "status",
+        "short_body",
+    ]
     list_filter = ["direction", "channel", "status", "created_at"]
     search_fields = ["body", "thread__contact__name", "provider_sid"]
     list_select_related = ["thread__contact", "sender"]
@@ -168,7 +204,9 @@ class MessageTemplateAdmin(FirmScopedAdmin):
     readonly_fields = ["created_by", "created_at", "updated_at"]
     firm_admin_can_delete = True
 
-    def save_model(self, request: HttpRequest, obj: MessageTemplate, form: Any, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: MessageTemplate, form: Any, change: bool
+    ) -> None:
         if not change:
             obj.created_by = request.user  # type: ignore[assignment]
         super().save_model(request, obj, form, change)

@@ -40,7 +40,9 @@ class Contact(models.Model):
         EMAIL = "email", "Email"
         BOTH = "both", "SMS and email"
 
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="contacts")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="contacts"
+    )
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.CLIENT)
     name = models.CharField(max_length=200)
     phone = models.CharField(
@@ -148,7 +150,9 @@ class Thread(models.Model):
     )
     # Denormalised from the latest message so the Conversations list is one indexed read.
     last_message_at = models.DateTimeField(
-        "last activity", default=timezone.now, help_text="The latest message, or the thread's creation."
+        "last activity",
+        default=timezone.now,
+        help_text="The latest message, or the thread's creation.",
     )
     last_message_preview = models.CharField(max_length=200, blank=True)
     last_inbound_at = models.DateTimeField(null=True, blank=True)
@@ -256,7 +260,9 @@ class Message(models.Model):
                 condition=~Q(provider_sid=""),
                 name="message_provider_sid_unique",
             ),
-            models.CheckConstraint(condition=Q(direction__in=["in", "out"]), name="message_direction"),
+            models.CheckConstraint(
+                condition=Q(direction__in=["in", "out"]), name="message_direction"
+            ),
             models.CheckConstraint(
                 condition=Q(direction="out") | Q(sender__isnull=True),
                 name="message_inbound_has_no_staff_sender",
@@ -291,7 +297,10 @@ class Message(models.Model):
         indexes = [
             # The thread page reads the latest 50 of a thread.
             models.Index(
-                "thread", models.F("created_at").desc(), models.F("id").desc(), name="message_thread_recent"
+                "thread",
+                models.F("created_at").desc(),
+                models.F("id").desc(),
+                name="message_thread_recent",
             ),
         ]
 

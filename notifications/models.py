@@ -25,7 +25,9 @@ class NotificationSettings(models.Model):
     daily_digest = models.BooleanField(default=False)
     daily_digest_time = models.TimeField(default=datetime.time(8, 0))
     weekly_digest = models.BooleanField(default=False)
-    failure_emails = models.BooleanField("email me when my message cannot be delivered", default=True)
+    failure_emails = models.BooleanField(
+        "email me when my message cannot be delivered", default=True
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

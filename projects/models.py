@@ -23,14 +23,16 @@ class Project(models.Model):
         ON_HOLD = "on_hold", "On hold"
         CLOSED = "closed", "Closed"
 
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="projects")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="projects"
+    )
     name = models.CharField(max_length=200)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     cms_case_id = models.CharField(
         "CMS case id",
         max_length=64,
         blank=True,
-        help_text="The id of the matching case (matter) in the firm's CMS, such as a Clio matter id.",
+        help_text="The matching case (matter) in the firm's CMS, such as a Clio matter id.",
     )
     cms_case_url = models.URLField("CMS case URL", max_length=500, blank=True)
     assigned_staff = models.ManyToManyField(

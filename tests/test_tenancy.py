@@ -26,7 +26,10 @@ from tests.conftest import receive
 @pytest.fixture
 def template(firm: Organization, owner: User) -> MessageTemplate:
     return actions.create_template(
-        organization=firm, name="Owner's secret template", body="Privileged wording", created_by=owner
+        organization=firm,
+        name="Owner's secret template",
+        body="Privileged wording",
+        created_by=owner,
     )
 
 

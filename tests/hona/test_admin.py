@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from django.db.models import Model
 from django.test import Client
 from django.urls import reverse
 
@@ -20,7 +21,7 @@ def foreign_contact(other_firm: Organization, make_contact: Callable[..., Contac
     return make_contact(other_firm, "Foreign Client", email="foreign@example.com")
 
 
-def changelist(model: type, action: str = "changelist") -> str:
+def changelist(model: type[Model], action: str = "changelist") -> str:
     return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{action}")
 
 
@@ -54,7 +55,7 @@ def test_a_firm_admin_cannot_open_another_firms_rows(
         response = client.get(url, follow=True)
         assert "Foreign Client" not in response.text
         assert "outsider@example.com" not in response.text
-        assert "doesn’t exist" in response.text
+        assert "doesn\u2019t exist" in response.text
 
 
 def test_plain_staff_cannot_use_the_admin_site(client: Client, colleague: User) -> None:
@@ -107,7 +108,9 @@ def test_per_firm_uniqueness_is_a_form_error_for_firm_admins(
 
     create_template(organization=firm, name="Reminder", body="See you soon")
     client.force_login(owner)
-    response = client.post(changelist(MessageTemplate, "add"), {"name": "Reminder", "body": "Again"})
+    response = client.post(
+        changelist(MessageTemplate, "add"), {"name": "Reminder", "body": "Again"}
+    )
     assert response.status_code == 200
     assert "already has a template with this name" in response.text
     assert MessageTemplate.objects.count() == 1
@@ -119,12 +122,18 @@ def test_nobody_can_delete_threads_or_messages(
     message = receive(thread)
     for user in [owner, support]:
         client.force_login(user)
-        assert client.post(
-            reverse("admin:messaging_thread_delete", args=[thread.pk]), {"post": "yes"}
-        ).status_code == 403
-        assert client.post(
-            reverse("admin:messaging_message_delete", args=[message.pk]), {"post": "yes"}
-        ).status_code == 403
+        assert (
+            client.post(
+                reverse("admin:messaging_thread_delete", args=[thread.pk]), {"post": "yes"}
+            ).status_code
+            == 403
+        )
+        assert (
+            client.post(
+                reverse("admin:messaging_message_delete", args=[message.pk]), {"post": "yes"}
+            ).status_code
+            == 403
+        )
         bulk = client.post(
             changelist(Message),
             {"action": "delete_selected", "_selected_action": [message.pk], "post": "yes"},
@@ -186,7 +195,12 @@ def test_a_new_user_created_by_a_firm_admin_joins_their_firm(client: Client, own
     client.force_login(owner)
     response = client.post(
         reverse("admin:hona_user_add"),
-        {"username": "newhire", "password1": "a-long-passphrase-1", "password2": "a-long-passphrase-1", "role": "staff"},
+        {
+            "username": "newhire",
+            "password1": "a-long-passphrase-1",
+            "password2": "a-long-passphrase-1",
+            "role": "staff",
+        },
     )
     assert response.status_code == 302, response.text
     newhire = User.objects.get(username="newhire")

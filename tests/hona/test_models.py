@@ -18,7 +18,7 @@ def test_two_firms_cannot_share_a_toll_free_number(firm: Organization) -> None:
 
 
 def test_a_firm_sms_number_must_be_e164(db: None) -> None:
-    with pytest.raises(ValidationError, match="E.164"):
+    with pytest.raises(ValidationError, match=r"E\.164"):
         create_organization(name="Typo Law", sms_number="(888) 555-0100")
     with pytest.raises(IntegrityError), transaction.atomic():
         Organization.objects.create(name="Typo Law", sms_number="888-555-0100")

@@ -8,7 +8,14 @@ from hona.phones import format_phone, parse_phone
 
 @pytest.mark.parametrize(
     "typed",
-    ["(415) 555-0134", "415-555-0134", "415.555.0134", "+1 415 555 0134", "1 (415) 555 0134", "4155550134"],
+    [
+        "(415) 555-0134",
+        "415-555-0134",
+        "415.555.0134",
+        "+1 415 555 0134",
+        "1 (415) 555 0134",
+        "4155550134",
+    ],
 )
 def test_common_us_formats_become_e164(typed: str) -> None:
     assert parse_phone(typed).e164 == "+14155550134"

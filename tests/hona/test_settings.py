@@ -50,17 +50,19 @@ def run_django(code: str, env: dict[str, str], tmp_path: Path) -> subprocess.Com
 @pytest.mark.parametrize("value", ["maybe", "2", "enabled"])
 def test_a_boolean_that_is_not_true_or_false_is_refused_by_name(value: str) -> None:
     with pytest.raises(ImproperlyConfigured, match="DJANGO_DEBUG must be true or false"):
-        Env({"DJANGO_DEBUG": value}).bool("DJANGO_DEBUG", default=False)
+        Env({"DJANGO_DEBUG": value}).boolean("DJANGO_DEBUG", default=False)
 
 
-@pytest.mark.parametrize(("value", "expected"), [("TRUE", True), ("off", False), ("1", True), ("", False)])
+@pytest.mark.parametrize(
+    ("value", "expected"), [("TRUE", True), ("off", False), ("1", True), ("", False)]
+)
 def test_booleans_accept_the_usual_words(value: str, expected: bool) -> None:
-    assert Env({"X": value}).bool("X", default=False) is expected
+    assert Env({"X": value}).boolean("X", default=False) is expected
 
 
 def test_a_number_that_is_not_a_number_is_refused() -> None:
     with pytest.raises(ImproperlyConfigured, match="EMAIL_PORT must be a whole number"):
-        Env({"EMAIL_PORT": "twenty-five"}).int("EMAIL_PORT", default=25)
+        Env({"EMAIL_PORT": "twenty-five"}).integer("EMAIL_PORT", default=25)
 
 
 def test_a_public_base_url_with_a_path_or_without_a_scheme_is_refused() -> None:
@@ -73,11 +75,13 @@ def test_a_public_base_url_with_a_path_or_without_a_scheme_is_refused() -> None:
 
 def test_an_unknown_choice_lists_the_allowed_ones() -> None:
     with pytest.raises(ImproperlyConfigured, match="SMS_BACKEND must be one of console, twilio"):
-        Env({"SMS_BACKEND": "carrier-pigeon"}).choice("SMS_BACKEND", ["console", "twilio"], "console")
+        Env({"SMS_BACKEND": "carrier-pigeon"}).choice(
+            "SMS_BACKEND", ["console", "twilio"], "console"
+        )
 
 
 def test_lists_are_split_on_commas() -> None:
-    assert Env({"H": " a.example, b.example ,,"}).list("H") == ["a.example", "b.example"]
+    assert Env({"H": " a.example, b.example ,,"}).strings("H") == ["a.example", "b.example"]
 
 
 def test_the_app_refuses_to_start_with_a_bad_debug_value(tmp_path: Path) -> None:
@@ -158,4 +162,10 @@ def test_tls_settings_follow_the_public_base_url(tmp_path: Path) -> None:
     )
     result = run_django(code, PRODUCTION, tmp_path)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["True", "True", "True", "True", "https://messages.demo-law.example"]
+    assert result.stdout.split() == [
+        "True",
+        "True",
+        "True",
+        "True",
+        "https://messages.demo-law.example",
+    ]

@@ -138,7 +138,12 @@ def test_record_message_refuses_bad_input_and_stores_nothing(
 def test_a_sender_from_another_firm_is_refused(thread: Thread, outsider: User) -> None:
     with pytest.raises(ValidationError, match="another firm"):
         actions.record_message(
-            thread=thread, direction="out", body="Hi", channel="sms", status="queued", sender=outsider
+            thread=thread,
+            direction="out",
+            body="Hi",
+            channel="sms",
+            status="queued",
+            sender=outsider,
         )
 
 

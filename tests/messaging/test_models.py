@@ -37,7 +37,9 @@ def test_a_message_of_exactly_1600_characters_is_stored(thread: Thread) -> None:
     assert len(message.body) == 1600
 
 
-def test_a_provider_id_is_unique_when_present_and_blank_is_allowed_many_times(thread: Thread) -> None:
+def test_a_provider_id_is_unique_when_present_and_blank_is_allowed_many_times(
+    thread: Thread,
+) -> None:
     receive(thread, "one")
     receive(thread, "two")  # two messages without a provider id
     Message.objects.create(
@@ -94,7 +96,9 @@ def test_two_contacts_of_one_firm_cannot_share_a_phone_but_two_firms_can(
 ) -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
         Contact.objects.create(organization=contact.organization, name="Twin", phone=contact.phone)
-    Contact.objects.create(organization=other_firm, name="Same number elsewhere", phone=contact.phone)
+    Contact.objects.create(
+        organization=other_firm, name="Same number elsewhere", phone=contact.phone
+    )
 
 
 def test_an_opt_out_records_when_it_happened(firm: Organization) -> None:

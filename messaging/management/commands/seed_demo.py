@@ -42,7 +42,9 @@ class FirmPlan:
     spam: list[str] = field(default_factory=list)
 
 
-def _contact(name: str, kind: str = "client", phone: str = "", email: str = "", **extra: Any) -> dict[str, Any]:
+def _contact(
+    name: str, kind: str = "client", phone: str = "", email: str = "", **extra: Any
+) -> dict[str, Any]:
     return {"name": name, "kind": kind, "phone": phone, "email": email, **extra}
 
 
@@ -70,20 +72,34 @@ DEMO_LAW_PROJECTS = [
 ]
 
 DEMO_LAW_CONTACTS = [
-    _contact("Maria Alvarez", phone="(415) 555-0101", email="maria.alvarez@example.com", projects=[0]),
+    _contact(
+        "Maria Alvarez", phone="(415) 555-0101", email="maria.alvarez@example.com", projects=[0]
+    ),
     _contact("Thomas Bell", phone="(415) 555-0102", email="tbell@example.net", projects=[1]),
     _contact("Linda Chen", phone="(415) 555-0103", email="linda.chen@example.com", projects=[2]),
     _contact("David Chen", phone="(415) 555-0104", projects=[2]),
-    _contact("Chidi Okafor", phone="(415) 555-0105", email="chidi.okafor@example.org", projects=[3]),
+    _contact(
+        "Chidi Okafor", phone="(415) 555-0105", email="chidi.okafor@example.org", projects=[3]
+    ),
     _contact("Priya Patel", phone="(415) 555-0106", email="priya.patel@example.com", projects=[4]),
-    _contact("Jasmine Brooks", phone="(415) 555-0107", email="jbrooks@example.com", projects=[5, 6]),
+    _contact(
+        "Jasmine Brooks", phone="(415) 555-0107", email="jbrooks@example.com", projects=[5, 6]
+    ),
     _contact("Claire Dubois", phone="(415) 555-0108", email="claire@example.fr", projects=[7]),
     _contact("Minh Nguyen", phone="(415) 555-0109", projects=[8]),
-    _contact("Luis Ramirez", phone="(415) 555-0110", email="luis.ramirez@example.com", projects=[9]),
-    _contact("Patrick Sullivan", phone="(415) 555-0111", email="psullivan@example.com", projects=[10]),
+    _contact(
+        "Luis Ramirez", phone="(415) 555-0110", email="luis.ramirez@example.com", projects=[9]
+    ),
+    _contact(
+        "Patrick Sullivan", phone="(415) 555-0111", email="psullivan@example.com", projects=[10]
+    ),
     _contact("Anna Kowalski", phone="(415) 555-0112", email="anna.k@example.com", projects=[11]),
-    _contact("Omar Haddad", phone="(415) 555-0113", email="omar@haddad-bakery.example", projects=[12, 16]),
-    _contact("Sofia Moreno", phone="(415) 555-0114", email="sofia.moreno@example.com", projects=[13]),
+    _contact(
+        "Omar Haddad", phone="(415) 555-0113", email="omar@haddad-bakery.example", projects=[12, 16]
+    ),
+    _contact(
+        "Sofia Moreno", phone="(415) 555-0114", email="sofia.moreno@example.com", projects=[13]
+    ),
     _contact(
         "Ernst Fischer",
         phone="(415) 555-0115",
@@ -94,14 +110,18 @@ DEMO_LAW_CONTACTS = [
     _contact("Kenji Ito", phone="(415) 555-0116", email="kenji.ito@example.jp", projects=[15]),
     _contact("Grace Adeyemi", phone="(415) 555-0117", projects=[16]),
     _contact("Erik Larsen", email="erik.larsen@example.no", projects=[17]),
-    _contact("Tamika Greene", phone="(415) 555-0119", email="tamika.greene@example.com", projects=[18]),
+    _contact(
+        "Tamika Greene", phone="(415) 555-0119", email="tamika.greene@example.com", projects=[18]
+    ),
     _contact("Robert Greene", phone="(415) 555-0120", projects=[18]),
     _contact("Fiona Walsh", phone="(415) 555-0121", email="fiona.walsh@example.ie", projects=[19]),
     _contact("Helen Walsh", email="helen.walsh@example.ie", projects=[19]),
     _contact("Samuel Ortiz", phone="(510) 555-0122", email="sam.ortiz@example.com", projects=[0]),
     _contact("Beatriz Santos", phone="(510) 555-0123", projects=[9, 4]),
     _contact("George Whitfield", projects=[14]),  # no phone, no email: cannot be reached
-    _contact("Nadia Rahman", phone="(510) 555-0125", email="nadia.rahman@example.com", projects=[13]),
+    _contact(
+        "Nadia Rahman", phone="(510) 555-0125", email="nadia.rahman@example.com", projects=[13]
+    ),
     _contact("Victor Popescu", phone="(510) 555-0126", email="victor.p@example.ro", projects=[11]),
     _contact("Irene Castillo", email="irene.castillo@example.mx", projects=[8]),
     _contact("Paul Jensen", phone="(510) 555-0128", projects=[15]),
@@ -161,7 +181,9 @@ SECOND_FIRM_PROJECTS = [
 ]
 
 SECOND_FIRM_CONTACTS = [
-    _contact("Eleanor Hartley", phone="(312) 555-0201", email="eleanor.hartley@example.com", projects=[0]),
+    _contact(
+        "Eleanor Hartley", phone="(312) 555-0201", email="eleanor.hartley@example.com", projects=[0]
+    ),
     _contact("Rafael Vasquez", phone="(312) 555-0202", projects=[1]),
     _contact("Sean O'Neill", phone="(312) 555-0203", email="sean.oneill@example.ie", projects=[2]),
     _contact("Min-jun Park", phone="(312) 555-0204", email="minjun.park@example.kr", projects=[3]),
@@ -242,7 +264,9 @@ def tiny_png(rgb: tuple[int, int, int], size: int = 24) -> bytes:
     """A small solid-colour PNG, so demo attachments are real images."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     row = b"\x00" + bytes(rgb) * size
     raw = zlib.compress(row * size)
@@ -271,7 +295,10 @@ def tiny_pdf(title: str) -> bytes:
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     for offset in offsets:
         out += b"%010d 00000 n \n" % offset
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
     return bytes(out)
 
 
@@ -286,7 +313,7 @@ class Command(BaseCommand):
             verb = "Created" if created else "Already there:"
             self.stdout.write(f"{verb} {plan.name} ({plan.sms_number})")
         self.stdout.write("")
-        self.stdout.write(self.style.SUCCESS("Demo logins (password for all: %s)" % DEMO_PASSWORD))
+        self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD})"))
         for plan in PLANS:
             for username, display_name, role, _ in plan.users:
                 label = "firm admin" if role == User.Role.FIRM_ADMIN else "staff"
@@ -330,13 +357,19 @@ class Command(BaseCommand):
             projects.append(project)
 
         for name, body in plan.templates:
-            if not MessageTemplate.objects.for_organization(organization).filter(name=name).exists():
+            if (
+                not MessageTemplate.objects.for_organization(organization)
+                .filter(name=name)
+                .exists()
+            ):
                 actions.create_template(
                     organization=organization, name=name, body=body, created_by=users[0]
                 )
 
         for spec in plan.contacts:
-            contact = Contact.objects.for_organization(organization).filter(name=spec["name"]).first()
+            contact = (
+                Contact.objects.for_organization(organization).filter(name=spec["name"]).first()
+            )
             if contact is None:
                 contact = actions.create_contact(
                     organization=organization,
@@ -373,10 +406,14 @@ class Command(BaseCommand):
         moment = now - datetime.timedelta(days=rng.randint(20, 150), hours=rng.randint(0, 8))
         first = contact.name.split()[0]
         outbound_channel = (
-            Message.Channel.SMS if contact.phone and contact.phone_textable else Message.Channel.EMAIL
+            Message.Channel.SMS
+            if contact.phone and contact.phone_textable
+            else Message.Channel.EMAIL
         )
         inbound_channel = (
-            Message.Channel.SMS if contact.phone and contact.phone_textable else Message.Channel.PORTAL
+            Message.Channel.SMS
+            if contact.phone and contact.phone_textable
+            else Message.Channel.PORTAL
         )
         for index in range(count):
             moment += datetime.timedelta(hours=rng.randint(2, 120), minutes=rng.randint(0, 59))
@@ -392,7 +429,9 @@ class Command(BaseCommand):
                 if rng.random() < 0.06:
                     files = [
                         actions.NewFile(
-                            "engagement-letter.pdf", tiny_pdf("Engagement letter"), "application/pdf"
+                            "engagement-letter.pdf",
+                            tiny_pdf("Engagement letter"),
+                            "application/pdf",
                         )
                     ]
                 status = Message.Status.DELIVERED
@@ -418,7 +457,9 @@ class Command(BaseCommand):
                             f"photo-{index + 1}.png", tiny_png(colour), "image/png", "mms"
                         )
                     ]
-                channel = Message.Channel.MMS if files and inbound_channel == "sms" else inbound_channel
+                channel = (
+                    Message.Channel.MMS if files and inbound_channel == "sms" else inbound_channel
+                )
                 actions.record_message(
                     thread=thread,
                     direction=Message.Direction.INBOUND,
@@ -426,7 +467,12 @@ class Command(BaseCommand):
                     channel=channel,
                     status=Message.Status.RECEIVED,
                     files=[
-                        actions.NewFile(f.name, f.content, f.content_type, "portal" if channel == "portal" else "mms")
+                        actions.NewFile(
+                            f.name,
+                            f.content,
+                            f.content_type,
+                            "portal" if channel == "portal" else "mms",
+                        )
                         for f in files
                     ],
                     created_at=moment,
