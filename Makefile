@@ -45,7 +45,7 @@ format: install
 	$(BIN)/ruff check --fix .
 
 bench: install
-	$(PY) -m pytest tests/perf -m bench -s -p no:randomly $(PYTEST_ARGS)
+	$(PY) -m pytest tests/perf -m bench -s $(PYTEST_ARGS)
 
 worker: install
 	$(BIN)/celery -A hona worker --loglevel=info
