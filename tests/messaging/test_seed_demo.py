@@ -54,13 +54,11 @@ def test_it_prints_the_demo_logins(seeded: str) -> None:
     assert "hona-demo" in seeded
 
 
-@pytest.mark.parametrize(
-    ("username", "firm"), [("alice", "Demo Law"), ("bob", "Demo Law"), ("oscar", "Second Firm")]
-)
-def test_the_demo_logins_work(client: Client, seeded: str, username: str, firm: str) -> None:
-    assert client.login(username=username, password="hona-demo")
-    user = User.objects.get(username=username)
-    assert user.organization is not None and user.organization.name == firm
+def test_the_demo_logins_work(client: Client, seeded: str) -> None:
+    for username, firm in [("alice", "Demo Law"), ("bob", "Demo Law"), ("oscar", "Second Firm")]:
+        assert client.login(username=username, password="hona-demo"), username
+        user = User.objects.get(username=username)
+        assert user.organization is not None and user.organization.name == firm
 
 
 def test_demo_law_has_a_realistic_practice(seeded: str) -> None:
