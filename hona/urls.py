@@ -22,6 +22,16 @@ urlpatterns = [
         auth_views.PasswordResetView.as_view(form_class=StaffPasswordResetForm),
         name="password_reset",
     ),
+    path(
+        "accounts/password_change/",
+        auth_views.PasswordChangeView.as_view(extra_context={"active_nav": "settings"}),
+        name="password_change",
+    ),
+    path(
+        "accounts/password_change/done/",
+        auth_views.PasswordChangeDoneView.as_view(extra_context={"active_nav": "settings"}),
+        name="password_change_done",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("", include("messaging.urls")),
