@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import tempfile
 from collections.abc import Callable
 from typing import Any
 
@@ -38,7 +39,12 @@ def _plain_static_storage(settings: Any, tmp_path: Any) -> None:
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    # Playwright's sync API runs an event loop; Django's ORM calls from the test are still sync.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    # Chromium writes its profile under these; keep it out of the home directory.
+    scratch = tempfile.mkdtemp(prefix="hona-chromium-")
+    os.environ.setdefault("XDG_CONFIG_HOME", scratch)
+    os.environ.setdefault("XDG_CACHE_HOME", scratch)
     return {
         **browser_type_launch_args,
         "executable_path": "/usr/bin/chromium",
