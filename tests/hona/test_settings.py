@@ -29,6 +29,7 @@ _SETTINGS_VARS = (
     "SMS_BACKEND",
     "TWILIO_ACCOUNT_SID",
     "TWILIO_AUTH_TOKEN",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",  # set for the browser tests; a deploy check rightly flags it
 )
 
 
