@@ -150,3 +150,16 @@ def _has_organization(model: type[models.Model]) -> bool:
     except Exception:
         return False
     return isinstance(field, models.ForeignKey)
+
+
+class ReadOnlyFirmScopedAdmin(FirmScopedAdmin):
+    """Rows that are read in the admin but changed only in the product (or never)."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from hona.admin_site import FirmScopedAdmin, is_support
+from hona.admin_site import FirmScopedAdmin, ReadOnlyFirmScopedAdmin, is_support
 from messaging import actions
 from messaging.models import Attachment, Contact, Message, MessageTemplate, Thread
 
@@ -99,8 +99,8 @@ class MessageInline(admin.TabularInline):
 
 
 @admin.register(Thread)
-class ThreadAdmin(FirmScopedAdmin):
-    """Threads are read here; flags, archive and spam are changed in the product."""
+class ThreadAdmin(ReadOnlyFirmScopedAdmin):
+    """Threads are read here and never deleted; flags, archive and spam change in the product."""
 
     list_display = [
         "contact",
@@ -114,17 +114,6 @@ class ThreadAdmin(FirmScopedAdmin):
     search_fields = ["contact__name", "contact__phone", "contact__email"]
     list_select_related = ["contact", "current_project", "organization"]
     inlines = [MessageInline]
-    firm_admin_can_add = False
-    firm_admin_can_change = False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # threads are never deleted
 
 
 class AttachmentInline(admin.TabularInline):
@@ -136,7 +125,9 @@ class AttachmentInline(admin.TabularInline):
 
 
 @admin.register(Message)
-class MessageAdmin(FirmScopedAdmin):
+class MessageAdmin(ReadOnlyFirmScopedAdmin):
+    """Messages are never deleted; platform support may redact their content."""
+
     list_display = [
         "created_at",
         "thread",
@@ -168,15 +159,6 @@ class MessageAdmin(FirmScopedAdmin):
         "redacted_at",
     ]
     exclude = ["organization"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # messages are never deleted; support may redact
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         found = super().get_actions(request)
