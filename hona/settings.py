@@ -89,7 +89,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "hona.context_processors.shell",
-                "messaging.context_processors.unread_badge",
+                "notifications.context_processors.unread_badge",
             ],
         },
     },
@@ -174,6 +174,12 @@ STORAGES = {
 # Messages: at most 1600 characters (Twilio's limit for one message, SMS or MMS).
 MESSAGE_MAX_LENGTH = 1600
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Files staff attach to a message (clients' portal uploads have their own limit).
+UPLOAD_MAX_BYTES = env.integer("UPLOAD_MAX_BYTES", default=25 * 1024 * 1024, minimum=1024)
+
+# Client portal: personal links expire after this many days.
+PORTAL_LINK_MAX_AGE_DAYS = env.integer("PORTAL_LINK_MAX_AGE_DAYS", default=30, minimum=1)
 
 # SMS through Twilio, or printed to the console on a developer's machine.
 SMS_BACKEND = env.choice("SMS_BACKEND", ["console", "twilio", "memory"], default="console")

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -36,9 +35,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("messaging.urls")),
     path("", include("projects.urls")),
+    path("", include("notifications.urls")),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files are never served from MEDIA_URL: staff download them through a view that checks
+# the firm, and Twilio fetches MMS media from signed, expiring links (messaging.views.media).

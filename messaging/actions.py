@@ -6,6 +6,7 @@ import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -273,3 +274,97 @@ def set_thread_spam(*, thread: Thread, user: User, spam: bool) -> None:
     thread.save(update_fields=["is_spam", "spam_marked_at", "spam_marked_by"])
     if spam:
         UnreadThread.objects.filter(thread=thread).delete()
+
+
+UPLOAD_MAX_FILES = 10
+
+
+@transaction.atomic
+def send_message(
+    *, thread: Thread, sender: User, body: str, files: Sequence[NewFile] = ()
+) -> Message:
+    """A staff member's message: stored as queued, delivered by a task once committed."""
+    from messaging.tasks import deliver_message
+
+    if sender.organization_id != thread.organization_id:
+        raise ValidationError("The sender belongs to another firm.")
+    if len(files) > UPLOAD_MAX_FILES:
+        raise ValidationError(f"Attach at most {UPLOAD_MAX_FILES} files to one message.")
+    limit = settings.UPLOAD_MAX_BYTES
+    for new_file in files:
+        if len(new_file.content) > limit:
+            raise ValidationError(
+                f"{new_file.name} is larger than {limit // (1024 * 1024)} MB. "
+                "Send a smaller file or share it another way."
+            )
+    message = record_message(
+        thread=thread,
+        direction=Message.Direction.OUTBOUND,
+        body=body,
+        channel=Message.Channel.PENDING,
+        status=Message.Status.QUEUED,
+        sender=sender,
+        files=files,
+    )
+    deliver_message.delay_on_commit(message.pk)  # type: ignore[attr-defined]
+    return message
+
+
+@transaction.atomic
+def set_thread_project(*, thread: Thread, project: Project | None) -> None:
+    """Choose the project new messages are filed to; earlier messages keep theirs."""
+    if project is not None:
+        if project.organization_id != thread.organization_id:
+            raise ValidationError("That project belongs to another firm.")
+        if not project.clients.filter(pk=thread.contact_id).exists():
+            raise ValidationError("That project is not one of this contact's projects.")
+    thread.current_project = project
+    thread.save(update_fields=["current_project"])
+
+
+@transaction.atomic
+def start_conversation(
+    *, organization: Organization, contact: Contact | None = None, phone: str = "", email: str = ""
+) -> Thread:
+    """The thread of an existing contact, or of a new lead made from a phone number or email."""
+    if contact is not None:
+        if contact.organization_id != organization.pk:
+            raise ValidationError("That contact belongs to another firm.")
+        return ensure_thread(contact=contact)
+    phone, email = phone.strip(), email.strip()
+    if not phone and not email:
+        raise ValidationError("Choose a contact, or enter a phone number or an email address.")
+    if phone:
+        e164 = parse_phone(phone).e164
+        existing = Contact.objects.for_organization(organization).filter(phone=e164).first()
+    else:
+        existing = (
+            Contact.objects.for_organization(organization).filter(email__iexact=email).first()
+        )
+    if existing is not None:
+        return ensure_thread(contact=existing)
+    lead = create_contact(
+        organization=organization,
+        name=parse_phone(phone).e164 if phone else email,
+        kind=Contact.Kind.LEAD,
+        phone=phone,
+        email=email,
+        notification_preference=(
+            Contact.NotificationPreference.SMS if phone else Contact.NotificationPreference.EMAIL
+        ),
+    )
+    return lead.thread
+
+
+@transaction.atomic
+def update_template(*, template: MessageTemplate, name: str, body: str) -> MessageTemplate:
+    template.name = name.strip()
+    template.body = body
+    template.full_clean()
+    template.save(update_fields=["name", "body", "updated_at"])
+    return template
+
+
+@transaction.atomic
+def delete_template(*, template: MessageTemplate) -> None:
+    template.delete()

@@ -6,6 +6,8 @@ or a user, and no admin or view offers a delete.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -112,6 +114,10 @@ class Contact(models.Model):
     @property
     def can_receive_sms(self) -> bool:
         return bool(self.phone) and self.phone_textable and not self.sms_opted_out
+
+    @property
+    def route(self) -> Route:
+        return route_for(self)
 
 
 class ThreadQuerySet(OrganizationOwnedQuerySet):
@@ -246,7 +252,9 @@ class Message(models.Model):
         help_text="The project this message was filed to when it was written.",
     )
     created_at = models.DateTimeField(db_index=False)
-    status_changed_at = models.DateTimeField(null=True, blank=True)
+    status_changed_at = models.DateTimeField(
+        help_text="When the message was written or its delivery status last changed."
+    )
     redacted_at = models.DateTimeField(null=True, blank=True)
 
     objects = OrganizationOwnedQuerySet.as_manager()
@@ -302,6 +310,8 @@ class Message(models.Model):
                 models.F("id").desc(),
                 name="message_thread_recent",
             ),
+            # The thread page's "anything new since …" check: new messages and status changes.
+            models.Index(fields=["thread", "status_changed_at"], name="message_thread_changed"),
         ]
 
     def __str__(self) -> str:
@@ -402,3 +412,35 @@ class UnreadThread(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} has not read {self.thread}"
+
+
+@dataclass(frozen=True)
+class Route:
+    """How a message to a contact will travel, and why, in the words staff read."""
+
+    channel: str  # "sms", "email" or "none"
+    summary: str
+    detail: str = ""
+
+
+def route_for(contact: Contact) -> Route:
+    email = f"by email to {contact.email}" if contact.email else ""
+    if contact.can_receive_sms:
+        return Route("sms", f"By SMS to {contact.phone_display}")
+    if contact.phone and contact.sms_opted_out:
+        why = f"{contact.name} opted out of SMS (replied STOP)"
+        if contact.sms_opted_out_at:
+            why += f" on {timezone.localtime(contact.sms_opted_out_at):%b %-d, %Y}"
+        if email:
+            return Route("email", f"Opted out of SMS — messages go {email}", why + ".")
+        return Route("none", "Opted out of SMS and no email on file", why + ".")
+    if contact.phone:
+        why = contact.phone_not_textable_reason or f"{contact.phone_display} cannot receive texts."
+        if email:
+            return Route("email", f"Email only — {email.removeprefix('by email to ')}", why)
+        return Route(
+            "none", "No way to reach them", why + " Add an email address or a mobile number."
+        )
+    if email:
+        return Route("email", f"Email only — {contact.email}", "No phone number on file.")
+    return Route("none", "No way to reach them", "Add a mobile number or an email address.")

@@ -1,11 +1,64 @@
-"""Reads for the messaging screens, always scoped to the requesting user's firm."""
+"""Reads for the messaging screens, always scoped to the requesting user's firm.
+
+Each screen's read is built here with its joins, so its query count stays fixed however much data
+there is; tests pin those counts.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import datetime
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Generic, TypeVar
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.dateparse import parse_datetime
 
 from hona.models import User
-from messaging.models import Contact, MessageTemplate, Thread, UnreadThread
+from messaging.models import (
+    Attachment,
+    Contact,
+    Message,
+    MessageTemplate,
+    Thread,
+    UnreadThread,
+)
+from projects.models import Project
+
+CONVERSATIONS_PAGE = 50
+MESSAGES_PAGE = 50
+
+
+class ConversationFilter(StrEnum):
+    ALL = "all"
+    UNREAD = "unread"
+    FLAGGED = "flagged"
+    ARCHIVED = "archived"
+    SPAM = "spam"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+    @classmethod
+    def parse(cls, value: str | None) -> ConversationFilter:
+        try:
+            return cls(value or cls.ALL)
+        except ValueError:
+            return cls.ALL
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
 
 
 def unread_thread_count(user: User) -> int:
@@ -13,10 +66,131 @@ def unread_thread_count(user: User) -> int:
     return UnreadThread.objects.filter(user=user).count()
 
 
+def _encode_cursor(moment: datetime.datetime, pk: int) -> str:
+    raw = f"{moment.isoformat()}|{pk}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str | None) -> tuple[datetime.datetime, int] | None:
+    """A malformed cursor is treated as "from the start", never as an error page."""
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        moment_text, pk_text = raw.split("|", 1)
+        moment = parse_datetime(moment_text)
+        pk = int(pk_text)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None
+    if moment is None:
+        return None
+    return moment, pk
+
+
+def contact_search_q(term: str, prefix: str = "") -> Q:
+    """Name or email containing the term, or a phone containing its digits in any format."""
+    term = term.strip()
+    query = Q(**{f"{prefix}name__icontains": term}) | Q(**{f"{prefix}email__icontains": term})
+    digits = re.sub(r"\D", "", term)
+    if len(digits) >= 3:
+        if len(digits) == 10 and not term.lstrip().startswith("+"):
+            digits = "1" + digits  # a full US number typed without the country code
+        query |= Q(**{f"{prefix}phone__contains": digits})
+    return query
+
+
+def conversation_page(
+    user: User,
+    *,
+    filter: ConversationFilter = ConversationFilter.ALL,
+    search: str = "",
+    cursor: str | None = None,
+) -> Page[Thread]:
+    """One page of the Conversations tab: newest activity first, one query."""
+    threads = Thread.objects.for_user(user)
+    if filter is ConversationFilter.ALL:
+        threads = threads.visible()
+    elif filter is ConversationFilter.UNREAD:
+        threads = threads.filter(unread_by__user=user)
+    elif filter is ConversationFilter.FLAGGED:
+        threads = threads.filter(is_flagged=True, is_spam=False)
+    elif filter is ConversationFilter.ARCHIVED:
+        threads = threads.filter(is_archived=True, is_spam=False)
+    elif filter is ConversationFilter.SPAM:
+        threads = threads.filter(is_spam=True)
+    if search.strip():
+        threads = threads.filter(contact_search_q(search, prefix="contact__"))
+    position = _decode_cursor(cursor)
+    if position is not None:
+        moment, pk = position
+        threads = threads.filter(
+            Q(last_message_at__lt=moment) | Q(last_message_at=moment, pk__lt=pk)
+        )
+    rows = list(
+        threads.select_related("contact", "current_project")
+        .annotate(is_unread=Exists(UnreadThread.objects.filter(user=user, thread=OuterRef("pk"))))
+        .order_by("-last_message_at", "-pk")[: CONVERSATIONS_PAGE + 1]
+    )
+    next_cursor = None
+    if len(rows) > CONVERSATIONS_PAGE:
+        rows = rows[:CONVERSATIONS_PAGE]
+        next_cursor = _encode_cursor(rows[-1].last_message_at, rows[-1].pk)
+    return Page(rows, next_cursor)
+
+
 def get_thread_for_user(user: User, pk: int) -> Thread:
     """The thread if it belongs to the user's firm; 404 otherwise (never 403, never data)."""
     return get_object_or_404(
-        Thread.objects.for_user(user).select_related("contact", "current_project"), pk=pk
+        Thread.objects.for_user(user).select_related(
+            "contact", "current_project", "flagged_by", "archived_by", "spam_marked_by"
+        ),
+        pk=pk,
+    )
+
+
+def _messages_with_details(thread: Thread) -> QuerySet[Message]:
+    return (
+        Message.objects.filter(thread=thread)
+        .select_related("sender", "project")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
+    )
+
+
+def message_page(thread: Thread, *, before: str | None = None) -> Page[Message]:
+    """The latest messages of a thread (or those before a cursor), returned oldest first."""
+    messages = _messages_with_details(thread)
+    position = _decode_cursor(before)
+    if position is not None:
+        moment, pk = position
+        messages = messages.filter(Q(created_at__lt=moment) | Q(created_at=moment, pk__lt=pk))
+    rows = list(messages.order_by("-created_at", "-pk")[: MESSAGES_PAGE + 1])
+    earlier = None
+    if len(rows) > MESSAGES_PAGE:
+        rows = rows[:MESSAGES_PAGE]
+        earlier = _encode_cursor(rows[-1].created_at, rows[-1].pk)
+    rows.reverse()
+    return Page(rows, earlier)
+
+
+def messages_changed_since(thread: Thread, since: datetime.datetime) -> list[Message]:
+    """New messages and delivery-status changes after a moment: the live update's read."""
+    return list(
+        _messages_with_details(thread)
+        .filter(status_changed_at__gt=since)
+        .order_by("created_at", "pk")[: MESSAGES_PAGE * 2]
+    )
+
+
+def thread_changed_since(thread_id: int, since: datetime.datetime) -> bool:
+    """The cheap check behind the live update: one indexed probe."""
+    return Message.objects.filter(thread_id=thread_id, status_changed_at__gt=since).exists()
+
+
+def projects_for_thread(thread: Thread) -> list[Project]:
+    """What the project selector offers: the contact's projects, open ones first."""
+    return sorted(
+        Project.objects.filter(clients=thread.contact_id, organization_id=thread.organization_id),
+        key=lambda project: (project.status == Project.Status.CLOSED, project.name.lower()),
     )
 
 
@@ -24,5 +198,34 @@ def get_contact_for_user(user: User, pk: int) -> Contact:
     return get_object_or_404(Contact.objects.for_user(user), pk=pk)
 
 
+def search_contacts(user: User, term: str, *, limit: int = 8) -> list[Contact]:
+    if not term.strip():
+        return []
+    return list(
+        Contact.objects.for_user(user)
+        .filter(contact_search_q(term))
+        .select_related("thread")
+        .order_by("name", "pk")[:limit]
+    )
+
+
 def get_template_for_user(user: User, pk: int) -> MessageTemplate:
     return get_object_or_404(MessageTemplate.objects.for_user(user), pk=pk)
+
+
+def templates_for_user(user: User) -> QuerySet[MessageTemplate]:
+    return MessageTemplate.objects.for_user(user).select_related("created_by").order_by("name")
+
+
+def get_attachment_for_user(user: User, pk: int) -> Attachment:
+    return get_object_or_404(Attachment.objects.for_user(user).select_related("message"), pk=pk)
+
+
+def unread_threads_for_badge(user: User, *, limit: int = 20) -> list[Thread]:
+    """The badge's list: this user's unread threads, newest first, with project and contact."""
+    return list(
+        Thread.objects.for_user(user)
+        .filter(unread_by__user=user)
+        .select_related("contact", "current_project")
+        .order_by("-last_message_at", "-pk")[:limit]
+    )

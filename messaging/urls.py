@@ -6,5 +6,22 @@ app_name = "messaging"
 
 urlpatterns = [
     path("conversations/", views.conversation_list, name="conversation-list"),
+    path("conversations/new/", views.new_conversation, name="conversation-new"),
+    path("conversations/<int:pk>/", views.thread_detail, name="thread-detail"),
+    path("conversations/<int:pk>/panel/", views.thread_panel, name="thread-panel"),
+    path("conversations/<int:pk>/earlier/", views.earlier_messages, name="thread-earlier"),
+    path("conversations/<int:pk>/updates/", views.thread_updates, name="thread-updates"),
+    path("conversations/<int:pk>/send/", views.send, name="thread-send"),
+    path("conversations/<int:pk>/flag/", views.set_flag, name="thread-flag"),
+    path("conversations/<int:pk>/archive/", views.set_archived, name="thread-archive"),
+    path("conversations/<int:pk>/spam/", views.set_spam, name="thread-spam"),
+    path("conversations/<int:pk>/project/", views.set_project, name="thread-project"),
+    path("conversations/<int:pk>/portal-link/", views.portal_link, name="thread-portal-link"),
+    path("attachments/<int:pk>/", views.attachment_download, name="attachment-download"),
+    path("media/<str:token>/", views.media, name="media"),
+    path("p/<str:token>/", views.portal_open, name="portal-open"),
     path("templates/", views.template_list, name="template-list"),
+    path("templates/new/", views.template_create, name="template-create"),
+    path("templates/<int:pk>/edit/", views.template_edit, name="template-edit"),
+    path("templates/<int:pk>/delete/", views.template_delete, name="template-delete"),
 ]

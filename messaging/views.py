@@ -1,26 +1,445 @@
+"""HTTP for Conversations, threads, the composer and templates: parse, check access, act, render."""
+
 from __future__ import annotations
 
+import datetime
+import mimetypes
+from typing import Any
+
+from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
-from django.shortcuts import render
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from hona.http import AuthenticatedHttpRequest
-from messaging.models import MessageTemplate, Thread
+from messaging import actions, queries
+from messaging.delivery import read_media_token
+from messaging.forms import ComposerForm, NewConversationForm, ProjectChoiceForm, TemplateForm
+from messaging.models import MAX_BODY, Attachment, Message, Thread
+from messaging.portal import InvalidPortalLink, portal_url, read_portal_token
+from messaging.queries import ConversationFilter
+from projects.models import Project
+
+# --- Conversations tab ----------------------------------------------------------------------------
+
+
+def _list_context(request: AuthenticatedHttpRequest) -> dict[str, Any]:
+    current = ConversationFilter.parse(request.GET.get("filter"))
+    search = request.GET.get("q", "").strip()[:100]
+    page = queries.conversation_page(
+        request.user, filter=current, search=search, cursor=request.GET.get("cursor")
+    )
+    return {
+        "filters": list(ConversationFilter),
+        "current_filter": current,
+        "search": search,
+        "page": page,
+        "is_first_page": not request.GET.get("cursor"),
+    }
 
 
 @login_required
+@require_GET
 def conversation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    thread_count = Thread.objects.for_user(request.user).visible().count()
+    context = {"active_nav": "conversations", **_list_context(request)}
+    if request.htmx and not request.htmx.boosted:
+        partial = "conversation-items" if request.GET.get("cursor") else "conversation-results"
+        return render(request, f"messaging/conversations.html#{partial}", context)
+    return render(request, "messaging/conversations.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new_conversation(request: AuthenticatedHttpRequest) -> HttpResponse:
+    organization = request.user.organization
+    assert organization is not None
+    form = NewConversationForm(request.POST or None, organization_id=organization.pk)
+    if request.method == "POST" and form.is_valid():
+        try:
+            thread = actions.start_conversation(
+                organization=organization,
+                contact=form.cleaned_data["contact"],
+                phone=form.cleaned_data["phone"],
+                email=form.cleaned_data["email"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("messaging:thread-detail", pk=thread.pk)
+    search = request.GET.get("contact_q", "").strip()[:100]
+    context = {
+        "active_nav": "conversations",
+        "form": form,
+        "contact_q": search,
+        "contact_results": queries.search_contacts(request.user, search),
+    }
+    if request.htmx and request.method == "GET" and "contact_q" in request.GET:
+        return render(request, "messaging/new_conversation.html#contact-results", context)
+    return render(request, "messaging/new_conversation.html", context)
+
+
+# --- Thread view ----------------------------------------------------------------------------------
+
+
+def _thread_context(request: AuthenticatedHttpRequest, thread: Thread) -> dict[str, Any]:
+    page = queries.message_page(thread)
+    return {
+        "thread": thread,
+        "contact": thread.contact,
+        "message_page": page,
+        "project_choices": queries.projects_for_thread(thread),
+        "composer": ComposerForm(),
+        "cursor": timezone.now().isoformat(),
+        "max_length": MAX_BODY,
+    }
+
+
+def _open_thread(request: AuthenticatedHttpRequest, pk: int) -> Thread:
+    thread = queries.get_thread_for_user(request.user, pk)
+    actions.mark_thread_read(user=request.user, thread=thread)
+    return thread
+
+
+@login_required
+@require_GET
+def thread_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    thread = _open_thread(request, pk)
+    context = {
+        "active_nav": "conversations",
+        **_list_context(request),
+        **_thread_context(request, thread),
+    }
+    response = render(request, "messaging/conversations.html", context)
+    return trigger_client_event(response, "unread-changed")
+
+
+@login_required
+@require_GET
+def thread_panel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The thread alone, for embedding (the Projects dashboard's Messages tab)."""
+    thread = _open_thread(request, pk)
+    response = render(
+        request, "messaging/conversations.html#thread-panel", _thread_context(request, thread)
+    )
+    return trigger_client_event(response, "unread-changed")
+
+
+@login_required
+@require_GET
+def earlier_messages(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    thread = queries.get_thread_for_user(request.user, pk)
+    page = queries.message_page(thread, before=request.GET.get("before"))
     return render(
         request,
-        "messaging/conversation_list.html",
-        {"active_nav": "conversations", "thread_count": thread_count},
+        "messaging/conversations.html#earlier-messages",
+        {"thread": thread, "message_page": page},
+    )
+
+
+def _parse_cursor(value: str | None) -> datetime.datetime:
+    moment = parse_datetime(value or "")
+    if moment is None or timezone.is_naive(moment):
+        return timezone.now() - datetime.timedelta(minutes=1)
+    return moment
+
+
+def _render_updates(
+    request: AuthenticatedHttpRequest, thread: Thread, since: datetime.datetime, **extra: Any
+) -> HttpResponse:
+    now = timezone.now()
+    changed = queries.messages_changed_since(thread, since)
+    if any(m.direction == Message.Direction.INBOUND for m in changed):
+        actions.mark_thread_read(user=request.user, thread=thread)
+    context = {
+        "thread": thread,
+        "new_messages": [m for m in changed if m.created_at > since],
+        "changed_messages": [m for m in changed if m.created_at <= since],
+        "cursor": now.isoformat(),
+        **extra,
+    }
+    return render(request, "messaging/conversations.html#thread-updates", context)
+
+
+@never_cache
+@login_required
+@require_GET
+def thread_updates(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The live update: 204 when nothing changed since the cursor (one indexed probe)."""
+    since = _parse_cursor(request.GET.get("since"))
+    thread = queries.get_thread_for_user(request.user, pk)
+    if not queries.thread_changed_since(thread.pk, since):
+        return HttpResponse(status=204)
+    return _render_updates(request, thread, since)
+
+
+@login_required
+@require_POST
+def send(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    thread = queries.get_thread_for_user(request.user, pk)
+    since = _parse_cursor(request.POST.get("since"))
+    form = ComposerForm(request.POST, request.FILES)
+    error = ""
+    if form.is_valid():
+        try:
+            actions.send_message(
+                thread=thread,
+                sender=request.user,
+                body=form.cleaned_data["body"],
+                files=[
+                    actions.NewFile(
+                        name=upload.name,
+                        content=upload.read(),
+                        content_type=_content_type(upload),
+                        source=Attachment.Source.UPLOAD,
+                    )
+                    for upload in form.cleaned_data["attachments"]
+                ],
+            )
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    else:
+        error = " ".join(str(e) for errors in form.errors.values() for e in errors)
+    if not request.htmx:
+        if error:
+            flash.error(request, error)
+        return redirect("messaging:thread-detail", pk=thread.pk)
+    if error:
+        response = render(
+            request,
+            "messaging/conversations.html#composer-error",
+            {"error": error},
+            status=422,
+        )
+        response["HX-Retarget"] = "#composer-error"
+        response["HX-Reswap"] = "outerHTML"
+        return response
+    thread.refresh_from_db()
+    response = _render_updates(request, thread, since, sent=True)
+    return trigger_client_event(response, "message-sent")
+
+
+def _content_type(upload: Any) -> str:
+    guessed, _ = mimetypes.guess_type(upload.name)
+    return upload.content_type or guessed or "application/octet-stream"
+
+
+def _header_response(request: AuthenticatedHttpRequest, thread: Thread) -> HttpResponse:
+    thread = queries.get_thread_for_user(request.user, thread.pk)
+    if not request.htmx:
+        return redirect("messaging:thread-detail", pk=thread.pk)
+    response = render(
+        request,
+        "messaging/conversations.html#thread-header",
+        {"thread": thread, "contact": thread.contact, **_project_context(thread)},
+    )
+    return trigger_client_event(response, "thread-changed", {"id": thread.pk})
+
+
+def _project_context(thread: Thread) -> dict[str, Any]:
+    return {"project_choices": queries.projects_for_thread(thread)}
+
+
+@login_required
+@require_POST
+def set_flag(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    thread = queries.get_thread_for_user(request.user, pk)
+    actions.set_thread_flag(thread=thread, user=request.user, flagged=request.POST.get("on") == "1")
+    return _header_response(request, thread)
+
+
+@login_required
+@require_POST
+def set_archived(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    thread = queries.get_thread_for_user(request.user, pk)
+    archived = request.POST.get("on") == "1"
+    actions.set_thread_archived(thread=thread, user=request.user, archived=archived)
+    response = _header_response(request, thread)
+    return trigger_client_event(response, "unread-changed")
+
+
+@login_required
+@require_POST
+def set_spam(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    thread = queries.get_thread_for_user(request.user, pk)
+    actions.set_thread_spam(thread=thread, user=request.user, spam=request.POST.get("on") == "1")
+    response = _header_response(request, thread)
+    return trigger_client_event(response, "unread-changed")
+
+
+@login_required
+@require_POST
+def set_project(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    thread = queries.get_thread_for_user(request.user, pk)
+    form = ProjectChoiceForm(request.POST)
+    project = None
+    if form.is_valid() and form.cleaned_data["project"]:
+        project = get_object_or_404(
+            Project.objects.for_user(request.user), pk=form.cleaned_data["project"]
+        )
+    try:
+        actions.set_thread_project(thread=thread, project=project)
+    except ValidationError as error:
+        return HttpResponse(" ".join(error.messages), status=422)
+    return _header_response(request, thread)
+
+
+@login_required
+@require_GET
+def portal_link(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The contact's personal portal link, for "Insert link to conversation"."""
+    thread = queries.get_thread_for_user(request.user, pk)
+    return JsonResponse({"url": portal_url(thread.contact)})
+
+
+# --- Files ----------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def attachment_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
+    attachment = queries.get_attachment_for_user(request.user, pk)
+    return _file_response(attachment, inline=request.GET.get("inline") == "1")
+
+
+@require_GET
+def media(request: HttpRequest, token: str) -> FileResponse:
+    """A file served to Twilio for MMS, from a signed link that expires."""
+    try:
+        attachment_id = read_media_token(token)
+    except (signing.BadSignature, KeyError, ValueError, TypeError):
+        raise Http404("This link is not valid or has expired.") from None
+    attachment = get_object_or_404(Attachment, pk=attachment_id)
+    return _file_response(attachment, inline=True)
+
+
+def _file_response(attachment: Attachment, *, inline: bool) -> FileResponse:
+    if not attachment.file:
+        raise Http404("This file was removed.")
+    # Only images are shown inline; anything else downloads, so no file can run as a page.
+    inline = inline and attachment.content_type in {"image/png", "image/jpeg", "image/gif"}
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=not inline,
+        filename=attachment.filename,
+        content_type=attachment.content_type if inline else "application/octet-stream",
+    )
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+# --- Client portal (the link's landing page) ------------------------------------------------------
+
+
+@never_cache
+@require_GET
+def portal_open(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        link = read_portal_token(token)
+    except InvalidPortalLink:
+        return render(request, "messaging/portal_link.html", {"valid": False}, status=404)
+    thread = (
+        Thread.objects.filter(contact_id=link.contact_id, organization_id=link.organization_id)
+        .select_related("contact", "organization")
+        .first()
+    )
+    if thread is None:
+        return render(request, "messaging/portal_link.html", {"valid": False}, status=404)
+    return render(
+        request,
+        "messaging/portal_link.html",
+        {"valid": True, "firm": thread.organization, "contact": thread.contact},
+    )
+
+
+# --- Message templates ----------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def template_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    templates = queries.templates_for_user(request.user)
+    if request.htmx and request.GET.get("picker"):
+        return render(
+            request, "messaging/template_list.html#template-picker", {"templates": templates}
+        )
+    return render(
+        request, "messaging/template_list.html", {"active_nav": "templates", "templates": templates}
     )
 
 
 @login_required
-def template_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    templates = MessageTemplate.objects.for_user(request.user).select_related("created_by")
+@require_http_methods(["GET", "POST"])
+def template_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    organization = request.user.organization
+    assert organization is not None
+    form = TemplateForm(request.POST or None, organization_id=organization.pk)
+    if request.method == "POST" and form.is_valid():
+        template = actions.create_template(
+            organization=organization,
+            name=form.cleaned_data["name"],
+            body=form.cleaned_data["body"],
+            created_by=request.user,
+        )
+        flash.success(
+            request, f"Template “{template.name}” saved. Everyone in your firm can use it."
+        )
+        next_url = request.POST.get("next", "")
+        if next_url.startswith("/") and not next_url.startswith("//"):
+            return redirect(next_url)
+        return redirect("messaging:template-list")
+    initial_body = request.GET.get("body", "")[:1600]
+    if request.method == "GET" and initial_body:
+        form.initial["body"] = initial_body
     return render(
-        request, "messaging/template_list.html", {"active_nav": "templates", "templates": templates}
+        request,
+        "messaging/template_form.html",
+        {"active_nav": "templates", "form": form, "next": request.GET.get("next", "")},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def template_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    template = queries.get_template_for_user(request.user, pk)
+    form = TemplateForm(
+        request.POST or None, instance=template, organization_id=template.organization_id
+    )
+    if request.method == "POST" and form.is_valid():
+        actions.update_template(
+            template=template, name=form.cleaned_data["name"], body=form.cleaned_data["body"]
+        )
+        flash.success(request, f"Template “{template.name}” updated.")
+        return redirect("messaging:template-list")
+    return render(
+        request,
+        "messaging/template_form.html",
+        {"active_nav": "templates", "form": form, "template": template},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def template_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    template = queries.get_template_for_user(request.user, pk)
+    if request.method == "POST":
+        name = template.name
+        actions.delete_template(template=template)
+        flash.success(request, f"Template “{name}” deleted.")
+        if request.htmx:
+            return HttpResponseClientRedirect(reverse("messaging:template-list"))
+        return redirect("messaging:template-list")
+    return render(
+        request,
+        "messaging/template_confirm_delete.html",
+        {"active_nav": "templates", "template": template},
     )

@@ -2,11 +2,55 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.apps import apps
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from hona.models import User
 from projects.models import Project
 
+PROJECTS_PAGE = 50
+
+
+def _with_unread(projects: QuerySet[Project], user: User) -> QuerySet[Project]:
+    # Follows relations by name (client → thread → unread rows): projects never imports messaging.
+    unread = Project.objects.filter(pk=OuterRef("pk"), clients__thread__unread_by__user=user)
+    return projects.annotate(has_unread=Exists(unread))
+
+
+def _clients() -> QuerySet[Any]:
+    contact_model = apps.get_model("messaging", "Contact")
+    return contact_model._default_manager.select_related("thread").order_by("name")
+
+
+def project_page(user: User, *, search: str = "", page: int = 1) -> tuple[list[Any], bool]:
+    """One page of the Projects dashboard: three queries (projects, clients, staff)."""
+    projects = Project.objects.for_user(user)
+    term = search.strip()
+    if term:
+        projects = projects.filter(
+            Q(pk__in=Project.objects.for_user(user).filter(clients__name__icontains=term))
+            | Q(name__icontains=term)
+            | Q(cms_case_id__iexact=term)
+        )
+    start = (max(page, 1) - 1) * PROJECTS_PAGE
+    rows = list(
+        _with_unread(projects, user)
+        .prefetch_related(
+            Prefetch("clients", queryset=_clients(), to_attr="client_list"),
+            Prefetch("assigned_staff", to_attr="staff_list"),
+        )
+        .order_by("-has_unread", "status", "name", "pk")[start : start + PROJECTS_PAGE + 1]
+    )
+    return rows[:PROJECTS_PAGE], len(rows) > PROJECTS_PAGE
+
 
 def get_project_for_user(user: User, pk: int) -> Project:
-    return get_object_or_404(Project.objects.for_user(user), pk=pk)
+    projects = _with_unread(Project.objects.for_user(user), user).prefetch_related(
+        Prefetch("clients", to_attr="client_list"),
+        Prefetch("assigned_staff", to_attr="staff_list"),
+    )
+    project: Project = get_object_or_404(projects, pk=pk)
+    return project

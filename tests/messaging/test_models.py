@@ -20,8 +20,13 @@ def insert_message(thread: Thread, **fields: object) -> Message:
         "body": "hello",
         **fields,
     }
+    now = timezone.now()
     return Message.objects.create(
-        organization=thread.organization, thread=thread, created_at=timezone.now(), **values
+        organization=thread.organization,
+        thread=thread,
+        created_at=now,
+        status_changed_at=now,
+        **values,
     )
 
 

@@ -1,0 +1,131 @@
+"""Input validation for the messaging screens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from hona.phones import parse_phone
+from messaging.models import MAX_BODY, Contact, MessageTemplate
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+class ComposerForm(forms.Form):
+    body = forms.CharField(
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Write a message…"}),
+        label="Message",
+    )
+    attachments = MultipleFileField(required=False, label="Files")
+
+    def clean_body(self) -> str:
+        body: str = self.cleaned_data.get("body") or ""
+        body = body.strip()
+        if len(body) > MAX_BODY:
+            raise ValidationError(
+                f"This message is {len(body):,} characters long; the limit is {MAX_BODY:,}. "
+                "Shorten it or split it into two messages."
+            )
+        return body
+
+    def clean_attachments(self) -> list[Any]:
+        files: list[Any] = self.cleaned_data.get("attachments") or []
+        limit = settings.UPLOAD_MAX_BYTES
+        too_big = [f.name for f in files if f.size > limit]
+        if too_big:
+            raise ValidationError(
+                f"{', '.join(too_big)}: larger than {limit // (1024 * 1024)} MB, "
+                "the limit per file."
+            )
+        return files
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not self.errors and not cleaned.get("body") and not cleaned.get("attachments"):
+            raise ValidationError("Write a message or attach a file.")
+        return cleaned
+
+
+class NewConversationForm(forms.Form):
+    contact = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    phone = forms.CharField(
+        required=False,
+        max_length=40,
+        label="Phone number",
+        help_text="Any common format, such as (415) 555-0134.",
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    email = forms.EmailField(required=False, label="Email address")
+
+    def __init__(self, *args: Any, organization_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.organization_id = organization_id
+
+    def clean_contact(self) -> Contact | None:
+        pk = self.cleaned_data.get("contact")
+        if not pk:
+            return None
+        contact = Contact.objects.for_organization(self.organization_id).filter(pk=pk).first()
+        if contact is None:
+            raise ValidationError("That contact does not exist.")
+        return contact
+
+    def clean_phone(self) -> str:
+        phone: str = self.cleaned_data.get("phone") or ""
+        if phone.strip():
+            parse_phone(phone)  # raises a ValidationError with a clear message
+        return phone
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not self.errors and not (
+            cleaned.get("contact") or cleaned.get("phone") or cleaned.get("email")
+        ):
+            raise ValidationError("Choose a contact, or enter a phone number or an email address.")
+        return cleaned
+
+
+class TemplateForm(forms.ModelForm):
+    class Meta:
+        model = MessageTemplate
+        fields = ["name", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 6, "maxlength": MAX_BODY})}
+        help_texts = {"body": f"At most {MAX_BODY:,} characters, like a message."}
+
+    def __init__(self, *args: Any, organization_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.organization_id = organization_id
+
+    def _get_validation_exclusions(self) -> set[str]:
+        excluded: set[str] = super()._get_validation_exclusions()  # type: ignore[misc]
+        excluded.discard("organization")  # so "a template with this name" is a form error
+        return excluded
+
+    def clean_body(self) -> str:
+        body: str = self.cleaned_data.get("body") or ""
+        if len(body) > MAX_BODY:
+            raise ValidationError(f"A template can be at most {MAX_BODY:,} characters long.")
+        return body
+
+
+class ProjectChoiceForm(forms.Form):
+    project = forms.IntegerField(required=False)
