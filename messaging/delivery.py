@@ -84,7 +84,7 @@ def _claim(message_id: int) -> Message | None:
         )
         if message is None or message.direction != Message.Direction.OUTBOUND:
             return None
-        if message.status != Message.Status.QUEUED:
+        if message.status != Message.Status.QUEUED or message.provider_sid:
             return None
         message.status = Message.Status.SENDING
         message.status_changed_at = timezone.now()
@@ -118,7 +118,8 @@ def deliver_message(*, message_id: int) -> None:
             message,
             channel=Message.Channel.MMS if attachments else Message.Channel.SMS,
             provider_sid=receipt.sid,
-            status=Message.Status.SENT if receipt.status == "sent" else Message.Status.QUEUED,
+            # Twilio's "queued" means it accepted the message: for us it is on its way.
+            status=Message.Status.SENT if receipt.status == "sent" else Message.Status.SENDING,
         )
         return
     if contact.email:

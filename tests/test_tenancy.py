@@ -1,4 +1,5 @@
-"""Owner / colleague / outsider: another firm's ids answer 404, and lists never show its rows."""
+"""Owner / colleague / outsider: every view with an id answers 404 to another firm, and lists never
+show another firm's rows."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.urls import reverse
 
 from hona.models import Organization, User
 from messaging import actions
-from messaging.models import Contact, MessageTemplate, Thread
+from messaging.models import Contact, Message, MessageTemplate, Thread
 from messaging.queries import (
     get_contact_for_user,
     get_template_for_user,
@@ -19,6 +20,7 @@ from messaging.queries import (
     unread_thread_count,
 )
 from projects.actions import create_project
+from projects.models import Project
 from projects.queries import get_project_for_user
 from tests.conftest import receive
 
@@ -33,23 +35,113 @@ def template(firm: Organization, owner: User) -> MessageTemplate:
     )
 
 
-def test_thread_helper_gives_the_firm_its_thread_and_the_outsider_a_404(
-    thread: Thread, owner: User, colleague: User, outsider: User
-) -> None:
-    assert get_thread_for_user(owner, thread.pk) == thread
-    assert get_thread_for_user(colleague, thread.pk) == thread
-    with pytest.raises(Http404):
-        get_thread_for_user(outsider, thread.pk)
-
-
-def test_contact_project_and_template_helpers_404_for_an_outsider(
-    contact: Contact, template: MessageTemplate, firm: Organization, colleague: User, outsider: User
-) -> None:
+@pytest.fixture
+def project(firm: Organization, contact: Contact) -> Project:
     project = create_project(organization=firm, name="Doe v. Acme")
-    assert get_contact_for_user(colleague, contact.pk) == contact
-    assert get_project_for_user(colleague, project.pk) == project
-    assert get_template_for_user(colleague, template.pk) == template
+    actions.add_contact_to_project(contact=contact, project=project)
+    return project
+
+
+@pytest.fixture
+def message_with_file(thread: Thread) -> Message:
+    return actions.record_message(
+        thread=thread,
+        direction="in",
+        body="Privileged scan",
+        channel="mms",
+        status="received",
+        files=[actions.NewFile("scan.png", b"\x89PNG secret", "image/png", "mms")],
+    )
+
+
+def id_views(thread: Thread, project: Project, template: MessageTemplate, message: Message):
+    attachment = message.attachments.get()
+    return [
+        ("get", reverse("messaging:thread-detail", args=[thread.pk])),
+        ("get", reverse("messaging:thread-panel", args=[thread.pk])),
+        ("get", reverse("messaging:thread-earlier", args=[thread.pk])),
+        (
+            "get",
+            reverse("messaging:thread-updates", args=[thread.pk]) + "?since=2000-01-01T00:00:00Z",
+        ),
+        ("get", reverse("messaging:thread-portal-link", args=[thread.pk])),
+        ("post", reverse("messaging:thread-send", args=[thread.pk])),
+        ("post", reverse("messaging:thread-flag", args=[thread.pk])),
+        ("post", reverse("messaging:thread-archive", args=[thread.pk])),
+        ("post", reverse("messaging:thread-spam", args=[thread.pk])),
+        ("post", reverse("messaging:thread-project", args=[thread.pk])),
+        ("get", reverse("messaging:attachment-download", args=[attachment.pk])),
+        ("get", reverse("messaging:template-edit", args=[template.pk])),
+        ("post", reverse("messaging:template-edit", args=[template.pk])),
+        ("get", reverse("messaging:template-delete", args=[template.pk])),
+        ("post", reverse("messaging:template-delete", args=[template.pk])),
+        ("get", reverse("projects:project-detail", args=[project.pk])),
+    ]
+
+
+@pytest.mark.parametrize("who", ["owner", "colleague"])
+def test_the_firm_reaches_every_view_of_its_own_rows(
+    client: Client,
+    thread: Thread,
+    project: Project,
+    template: MessageTemplate,
+    message_with_file: Message,
+    who: str,
+    request: pytest.FixtureRequest,
+) -> None:
+    client.force_login(request.getfixturevalue(who))
+    for method, url in id_views(thread, project, template, message_with_file):
+        if method == "post" and ("delete" in url or "edit" in url or "send" in url):
+            continue  # changes; covered by their own tests
+        response = getattr(client, method)(url, {"on": "1"} if method == "post" else None)
+        assert response.status_code in {200, 204, 302}, (url, response.status_code)
+
+
+def test_an_outsider_gets_404_from_every_view_of_another_firms_rows(
+    client: Client,
+    thread: Thread,
+    project: Project,
+    template: MessageTemplate,
+    message_with_file: Message,
+    outsider: User,
+) -> None:
+    client.force_login(outsider)
+    for method, url in id_views(thread, project, template, message_with_file):
+        data = {"on": "1", "body": "hijack", "name": "x", "project": project.pk}
+        response = getattr(client, method)(url, data if method == "post" else None)
+        assert response.status_code == 404, (url, response.status_code)
+    thread.refresh_from_db()
+    assert not thread.is_flagged and not thread.is_archived and not thread.is_spam
+    assert thread.messages.count() == 1
+    assert MessageTemplate.objects.filter(pk=template.pk, name="Owner's secret template").exists()
+
+
+def test_an_outsider_cannot_file_a_thread_to_their_own_project(
+    client: Client, thread: Thread, outsider: User, other_firm: Organization
+) -> None:
+    theirs = create_project(organization=other_firm, name="Theirs")
+    client.force_login(outsider)
+    response = client.post(
+        reverse("messaging:thread-project", args=[thread.pk]), {"project": theirs.pk}
+    )
+    assert response.status_code == 404
+
+
+def test_helpers_give_the_firm_its_rows_and_the_outsider_a_404(
+    contact: Contact,
+    template: MessageTemplate,
+    project: Project,
+    owner: User,
+    colleague: User,
+    outsider: User,
+) -> None:
+    for user in [owner, colleague]:
+        assert get_thread_for_user(user, contact.thread.pk) == contact.thread
+        assert get_contact_for_user(user, contact.pk) == contact
+        assert get_project_for_user(user, project.pk) == project
+        assert get_template_for_user(user, template.pk) == template
     for lookup, pk in [
+        (get_thread_for_user, contact.thread.pk),
         (get_contact_for_user, contact.pk),
         (get_project_for_user, project.pk),
         (get_template_for_user, template.pk),
@@ -69,40 +161,35 @@ def test_support_without_a_firm_sees_no_firm_data_in_the_product(
 def test_the_firm_sees_its_templates(
     client: Client, template: MessageTemplate, who: str, request: pytest.FixtureRequest
 ) -> None:
-    user = request.getfixturevalue(who)
-    client.force_login(user)
+    client.force_login(request.getfixturevalue(who))
     response = client.get(reverse("messaging:template-list"))
     assert response.status_code == 200
     assert "Owner&#x27;s secret template" in response.text
 
 
-def test_an_outsider_sees_none_of_another_firms_templates(
-    client: Client, template: MessageTemplate, outsider: User
-) -> None:
-    client.force_login(outsider)
-    response = client.get(reverse("messaging:template-list"))
-    assert response.status_code == 200
-    assert "secret template" not in response.text
-    assert "Privileged wording" not in response.text
-
-
-def test_lists_count_only_the_users_own_firm(
+def test_lists_never_show_another_firms_rows(
     client: Client,
     firm: Organization,
-    other_firm: Organization,
-    owner: User,
     outsider: User,
+    template: MessageTemplate,
+    project: Project,
     make_contact: Callable[..., Contact],
 ) -> None:
-    for _ in range(3):
-        make_contact(firm)
-    make_contact(other_firm)
-    create_project(organization=other_firm, name="Theirs")
+    receive(make_contact(firm, "Secret Client").thread, "privileged")
     client.force_login(outsider)
-    assert client.get(reverse("messaging:conversation-list")).context["thread_count"] == 1
-    assert client.get(reverse("projects:project-list")).context["project_count"] == 1
-    client.force_login(owner)
-    assert client.get(reverse("messaging:conversation-list")).context["thread_count"] == 3
+    for url in [
+        reverse("messaging:conversation-list"),
+        reverse("messaging:conversation-list") + "?filter=unread",
+        reverse("messaging:conversation-list") + "?q=Secret",
+        reverse("messaging:conversation-new") + "?contact_q=Secret",
+        reverse("messaging:template-list"),
+        reverse("projects:project-list"),
+        reverse("projects:project-list") + "?q=Doe",
+        reverse("notifications:unread-list"),
+    ]:
+        html = client.get(url).text
+        for secret in ["Secret Client", "privileged", "Privileged wording", "Doe v. Acme"]:
+            assert secret not in html, (url, secret)
 
 
 def test_a_client_message_never_marks_another_firms_staff_unread(
