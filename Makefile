@@ -44,8 +44,11 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+## bench: micro-benchmarks, then every staff page at 50,000 threads / 1,000,000 messages on PostgreSQL
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/hona_bench
 bench: install
-	$(PY) -m pytest tests/perf -m bench -s $(PYTEST_ARGS)
+	$(PY) -m pytest tests/perf -m bench -s -q $(PYTEST_ARGS)
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) tests/perf/page_bench.py
 
 worker: install
 	$(BIN)/celery -A hona worker --loglevel=info

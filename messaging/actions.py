@@ -203,9 +203,8 @@ def mark_thread_unread_for_colleagues(*, thread: Thread, since: datetime.datetim
     )
 
 
-@transaction.atomic
 def mark_thread_read(*, user: User, thread: Thread) -> bool:
-    """Clear the thread for this user only. Returns whether anything was unread."""
+    """Clear the thread for this user only (one DELETE). Returns whether anything was unread."""
     deleted, _ = UnreadThread.objects.filter(user=user, thread=thread).delete()
     return deleted > 0
 

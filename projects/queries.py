@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import apps
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Case, Prefetch, Q, QuerySet, When
 from django.shortcuts import get_object_or_404
 
 from hona.models import User
@@ -14,10 +14,26 @@ from projects.models import Project
 PROJECTS_PAGE = 50
 
 
-def _with_unread(projects: QuerySet[Project], user: User) -> QuerySet[Project]:
-    # Follows relations by name (client → thread → unread rows): projects never imports messaging.
-    unread = Project.objects.filter(pk=OuterRef("pk"), clients__thread__unread_by__user=user)
-    return projects.annotate(has_unread=Exists(unread))
+def unread_project_ids(user: User) -> list[int]:
+    """Projects whose clients sent messages this user has not seen: one small indexed read.
+
+    Follows relations by name (client → thread → unread rows), so projects never imports messaging.
+    """
+    return list(
+        Project.objects.filter(
+            organization_id=user.organization_id, clients__thread__unread_by__user=user
+        )
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+
+
+def _with_unread(projects: QuerySet[Project], unread_ids: list[int]) -> QuerySet[Project]:
+    return projects.annotate(
+        has_unread=Case(
+            When(pk__in=unread_ids, then=True), default=False, output_field=BooleanField()
+        )
+    )
 
 
 def _clients() -> QuerySet[Any]:
@@ -37,7 +53,7 @@ def project_page(user: User, *, search: str = "", page: int = 1) -> tuple[list[A
         )
     start = (max(page, 1) - 1) * PROJECTS_PAGE
     rows = list(
-        _with_unread(projects, user)
+        _with_unread(projects, unread_project_ids(user))
         .prefetch_related(
             Prefetch("clients", queryset=_clients(), to_attr="client_list"),
             Prefetch("assigned_staff", to_attr="staff_list"),
@@ -48,7 +64,9 @@ def project_page(user: User, *, search: str = "", page: int = 1) -> tuple[list[A
 
 
 def get_project_for_user(user: User, pk: int) -> Project:
-    projects = _with_unread(Project.objects.for_user(user), user).prefetch_related(
+    projects = _with_unread(
+        Project.objects.for_user(user), unread_project_ids(user)
+    ).prefetch_related(
         Prefetch("clients", to_attr="client_list"),
         Prefetch("assigned_staff", to_attr="staff_list"),
     )

@@ -1,0 +1,143 @@
+"""Server time of the staff pages and the badge at 50,000 threads and 1,000,000 messages.
+
+Run with `make bench` (it points DATABASE_URL at a PostgreSQL database of its own, `hona_bench`,
+created and seeded with `seed_scale` on the first run and reused afterwards). For each page it
+prints the SQL queries per request, the median and p95 server time of RUNS requests made in
+process with Django's test client, and the median time spent in SQL alone.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hona.settings")
+
+THREADS = int(os.environ.get("BENCH_THREADS", "50000"))
+MESSAGES = int(os.environ.get("BENCH_MESSAGES", "1000000"))
+RUNS = int(os.environ.get("BENCH_RUNS", "40"))
+BADGE_TARGET = (3, 15.0)  # queries, p95 ms
+PAGE_TARGET = (10, 100.0)
+
+
+def ensure_database() -> None:
+    """Create the benchmark database on the local PostgreSQL if it is not there yet."""
+    url = urlsplit(os.environ["DATABASE_URL"])
+    if not url.scheme.startswith("postgres"):
+        sys.exit("make bench measures PostgreSQL: set DATABASE_URL to a postgres:// URL.")
+    import psycopg
+
+    name = url.path.lstrip("/")
+    admin = url._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+class SqlTimer:
+    """Counts and times every SQL statement a request runs."""
+
+    def __init__(self) -> None:
+        self.queries = 0
+        self.seconds = 0.0
+
+    def __call__(
+        self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
+    ) -> Any:
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - start
+            self.queries += 1
+
+
+def measure(client: Any, url: str, headers: dict[str, str]) -> tuple[int, list[float], list[float]]:
+    from django.db import connection
+
+    for _ in range(3):  # warm caches and connections
+        response = client.get(url, headers=headers)
+        assert response.status_code == 200, (url, response.status_code)
+    totals, sql_times, queries = [], [], 0
+    for _ in range(RUNS):
+        timer = SqlTimer()
+        with connection.execute_wrapper(timer):
+            start = time.perf_counter()
+            client.get(url, headers=headers)
+            totals.append((time.perf_counter() - start) * 1000)
+        sql_times.append(timer.seconds * 1000)
+        queries = timer.queries
+    return queries, totals, sql_times
+
+
+def p95(values: list[float]) -> float:
+    return sorted(values)[max(int(len(values) * 0.95) - 1, 0)]
+
+
+def main() -> int:
+    ensure_database()
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.test import Client
+    from django.test.utils import override_settings, setup_test_environment
+
+    from hona.models import User
+    from messaging.models import Thread
+
+    setup_test_environment()
+    call_command("migrate", verbosity=0)
+    call_command("seed_scale", threads=THREADS, messages=MESSAGES)
+    user = User.objects.get(username="scale")
+    busiest = Thread.objects.filter(organization=user.organization).order_by("-last_message_at")[0]
+    client = Client()
+    client.force_login(user)
+    hx = {"HX-Request": "true"}
+    pages = [
+        ("Conversations: All", "/conversations/", {}, PAGE_TARGET),
+        ("Conversations: Unread", "/conversations/?filter=unread", {}, PAGE_TARGET),
+        ("Conversations: Flagged", "/conversations/?filter=flagged", {}, PAGE_TARGET),
+        ("Conversations: Archived", "/conversations/?filter=archived", {}, PAGE_TARGET),
+        ("Conversations: Spam", "/conversations/?filter=spam", {}, PAGE_TARGET),
+        ("Search by name (as you type)", "/conversations/?q=Maria%20Bell", hx, PAGE_TARGET),
+        ("Search by phone (as you type)", "/conversations/?q=(201)%20205-", hx, PAGE_TARGET),
+        ("Search by email (as you type)", "/conversations/?q=client01234", hx, PAGE_TARGET),
+        ("Thread page", f"/conversations/{busiest.pk}/", {}, PAGE_TARGET),
+        ("Projects", "/projects/", {}, PAGE_TARGET),
+        ("Projects: search", "/projects/?q=Alvarez", hx, PAGE_TARGET),
+        ("Badge", "/notifications/badge/", hx, BADGE_TARGET),
+        ("Badge list", "/notifications/unread/", hx, PAGE_TARGET),
+    ]
+    storages = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    print(f"\n{THREADS:,} threads, {MESSAGES:,} messages, {RUNS} requests each (times in ms)")
+    print(f"{'page':<32}{'queries':>8}{'median':>9}{'p95':>9}{'SQL med':>9}  target")
+    missed = 0
+    with override_settings(STORAGES=storages, ALLOWED_HOSTS=["testserver"]):
+        for label, url, headers, (max_queries, max_p95) in pages:
+            queries, totals, sql = measure(client, url, headers)
+            ok = queries <= max_queries and p95(totals) <= max_p95
+            missed += not ok
+            print(
+                f"{label:<32}{queries:>8}{statistics.median(totals):>9.1f}{p95(totals):>9.1f}"
+                f"{statistics.median(sql):>9.1f}  ≤{max_queries} queries, p95 ≤{max_p95:.0f} ms"
+                f" {'met' if ok else 'MISSED'}"
+            )
+    print("all targets met" if not missed else f"{missed} target(s) missed")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
