@@ -176,22 +176,39 @@ def test_a_malformed_cursor_shows_the_first_page(signed_in: Client, contact: Con
     assert rows(signed_in.get(LIST, {"cursor": "not-a-cursor!"}).text) == ["Jane Doe"]
 
 
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"filter": "unread"},
+        {"filter": "flagged"},
+        {"filter": "archived"},
+        {"filter": "spam"},
+        {"q": "415"},
+    ],
+)
 def test_the_list_costs_the_same_queries_for_3_or_60_threads(
     signed_in: Client,
     firm: Organization,
+    owner: User,
     make_contact: Callable[..., Contact],
     django_assert_max_num_queries: Any,
+    params: dict[str, str],
 ) -> None:
-    for index in range(3):
-        receive(make_contact(firm, f"A{index}").thread)
-    signed_in.get(LIST)
+    def add(count: int, prefix: str) -> None:
+        for index in range(count):
+            thread = make_contact(firm, f"{prefix}{index}").thread
+            receive(thread)
+            actions.set_thread_flag(thread=thread, user=owner, flagged=index % 2 == 0)
+
+    add(3, "A")
+    signed_in.get(LIST, params)
     # session, user + firm, badge count, one page of threads
     with django_assert_max_num_queries(4):
-        signed_in.get(LIST)
-    for index in range(60):
-        receive(make_contact(firm, f"B{index}").thread)
+        signed_in.get(LIST, params)
+    add(60, "B")
     with django_assert_max_num_queries(4):
-        signed_in.get(LIST)
+        signed_in.get(LIST, params)
 
 
 # --- New conversation ---------------------------------------------------------------------------
