@@ -20,9 +20,8 @@ def unread_project_ids(user: User) -> list[int]:
     Follows relations by name (client → thread → unread rows), so projects never imports messaging.
     """
     return list(
-        Project.objects.filter(
-            organization_id=user.organization_id, clients__thread__unread_by__user=user
-        )
+        Project.objects.for_user(user)
+        .filter(clients__thread__unread_by__user=user)
         .values_list("pk", flat=True)
         .distinct()
     )
