@@ -178,6 +178,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Files staff attach to a message (clients' portal uploads have their own limit).
 UPLOAD_MAX_BYTES = env.integer("UPLOAD_MAX_BYTES", default=25 * 1024 * 1024, minimum=1024)
 
+# A text that Twilio could not hand to a switched-off phone (30003) is tried once more after this.
+SMS_RETRY_DELAY_SECONDS = env.integer("SMS_RETRY_DELAY_SECONDS", default=300, minimum=0)
+
 # Client portal: personal links expire after this many days.
 PORTAL_LINK_MAX_AGE_DAYS = env.integer("PORTAL_LINK_MAX_AGE_DAYS", default=30, minimum=1)
 

@@ -125,6 +125,7 @@ def record_message(
     files: Sequence[NewFile] = (),
     created_at: datetime.datetime | None = None,
     provider_sid: str = "",
+    media_pending: int = 0,
 ) -> Message:
     """Store one message (and its files) in a thread, and bring the thread up to date.
 
@@ -133,7 +134,7 @@ def record_message(
     """
     if len(body) > MAX_BODY:
         raise ValidationError(f"A message can be at most {MAX_BODY} characters long.")
-    if not body.strip() and not files:
+    if not body.strip() and not files and not media_pending:
         raise ValidationError("A message needs some text or a file.")
     if sender is not None and sender.organization_id != thread.organization_id:
         raise ValidationError("The sender belongs to another firm.")
@@ -150,6 +151,7 @@ def record_message(
         project_id=thread.current_project_id,
         created_at=when,
         status_changed_at=when,
+        media_pending=media_pending,
     )
     for new_file in files:
         attachment = Attachment(
@@ -170,7 +172,7 @@ def record_message(
     thread.archived_by = None
     if not thread.last_message_preview or when >= thread.last_message_at:
         thread.last_message_at = when
-        thread.last_message_preview = preview_of(message, files)
+        thread.last_message_preview = preview_of(message, files) or "📎 Photo or file"
         fields += ["last_message_at", "last_message_preview"]
     if inbound and (thread.last_inbound_at is None or when > thread.last_inbound_at):
         thread.last_inbound_at = when

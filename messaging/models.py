@@ -256,6 +256,15 @@ class Message(models.Model):
         help_text="When the message was written or its delivery status last changed."
     )
     redacted_at = models.DateTimeField(null=True, blank=True)
+    sms_attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="How many times the message was handed to the SMS provider."
+    )
+    send_started_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the last hand-over to the SMS provider began."
+    )
+    media_pending = models.PositiveSmallIntegerField(
+        default=0, help_text="Files of an inbound MMS still being downloaded."
+    )
 
     objects = OrganizationOwnedQuerySet.as_manager()
 
@@ -444,3 +453,82 @@ def route_for(contact: Contact) -> Route:
     if email:
         return Route("email", f"Email only — {contact.email}", "No phone number on file.")
     return Route("none", "No way to reach them", "Add a mobile number or an email address.")
+
+
+class DeliveryEvent(models.Model):
+    """Every step of an outbound message's journey, kept for the record: sent, fell back, failed."""
+
+    class Kind(models.TextChoices):
+        SMS_ACCEPTED = "sms_accepted", "Accepted by the SMS provider"
+        SMS_STATUS = "sms_status", "SMS status update"
+        SMS_RETRY = "sms_retry", "SMS sent again"
+        SMS_REJECTED = "sms_rejected", "Refused by the SMS provider"
+        FALLBACK = "fallback", "Fell back to email"
+        EMAIL_SENT = "email_sent", "Sent by email"
+        EMAIL_FAILED = "email_failed", "Email could not be sent"
+        FAILED = "failed", "Could not be delivered"
+
+    message = models.ForeignKey(Message, on_delete=models.PROTECT, related_name="delivery_events")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    channel = models.CharField(max_length=8, blank=True)
+    provider_sid = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=16, blank=True)
+    error_code = models.CharField(max_length=16, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["message", "created_at"], name="delivery_event_message")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.message_id})"
+
+
+class ConsentEvent(models.Model):
+    """The contact's SMS opt-out history: every STOP and START, never overwritten."""
+
+    class Kind(models.TextChoices):
+        OPTED_OUT = "opted_out", "Opted out of SMS"
+        OPTED_IN = "opted_in", "Opted back in to SMS"
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="consent_events")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    keyword = models.CharField(max_length=20, blank=True, help_text="What the client texted.")
+    source = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="Where we learned it: an inbound text or a Twilio error.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = OrganizationOwnedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.contact}: {self.get_kind_display()}"
+
+
+class InboundMedia(models.Model):
+    """A file of an inbound MMS still at Twilio: fetched by a task into an Attachment."""
+
+    message = models.ForeignKey(Message, on_delete=models.PROTECT, related_name="inbound_media")
+    position = models.PositiveSmallIntegerField()
+    url = models.URLField(max_length=1000)
+    content_type = models.CharField(max_length=127)
+    attachment = models.OneToOneField(
+        Attachment, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    failed = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["message", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["message", "position"], name="inbound_media_position")
+        ]
+
+    def __str__(self) -> str:
+        return f"Media {self.position + 1} of message {self.message_id}"

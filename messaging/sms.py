@@ -1,16 +1,30 @@
 """Sending SMS/MMS: one small interface, a backend per SMS_BACKEND.
 
-`console` prints each message (the embedded default), `memory` keeps them in a list for tests.
+`twilio` talks to Twilio's REST API through the official SDK (TWILIO_API_BASE_URL can point it at
+any Twilio-compatible endpoint, such as the fake one the tests run on 127.0.0.1), `console` prints
+each message (the embedded default) and `memory` keeps them in a list for unit tests.
+
+A backend either returns a receipt (the provider accepted the message), raises SmsRejected (the
+provider refused it and said why: never retried as is), or raises SmsUnavailable (try again later;
+`ambiguous` when the provider may have accepted it before the answer was lost).
 """
 
 from __future__ import annotations
 
+import datetime
+import logging
 import sys
 import uuid
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
+import requests
 from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+TWILIO_ORIGIN = "https://api.twilio.com"
+TIMEOUT_SECONDS = 15
 
 
 @dataclass(frozen=True)
@@ -28,8 +42,29 @@ class SmsReceipt:
     status: str
 
 
+class SmsRejected(Exception):
+    """The provider refused the message for a reason that a retry will not change."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class SmsUnavailable(Exception):
+    """The provider could not take the message now (rate limit, outage, network)."""
+
+    def __init__(self, message: str, *, ambiguous: bool) -> None:
+        super().__init__(message)
+        self.ambiguous = ambiguous
+
+
 class SmsBackend(Protocol):
     def send(self, sms: OutgoingSms) -> SmsReceipt: ...
+
+    def find_sent(self, sms: OutgoingSms, since: datetime.datetime) -> str | None:
+        """The id of a message the provider already accepted with this content, if any."""
+        ...
 
 
 class ConsoleBackend:
@@ -42,6 +77,9 @@ class ConsoleBackend:
         sys.stdout.flush()
         return SmsReceipt(sid=f"CONSOLE{uuid.uuid4().hex[:26]}", status="sent")
 
+    def find_sent(self, sms: OutgoingSms, since: datetime.datetime) -> str | None:
+        return None
+
 
 class MemoryBackend:
     """Keeps every SMS in `outbox`, for tests."""
@@ -52,11 +90,75 @@ class MemoryBackend:
         MemoryBackend.outbox.append(sms)
         return SmsReceipt(sid=f"SM{uuid.uuid4().hex}", status="queued")
 
+    def find_sent(self, sms: OutgoingSms, since: datetime.datetime) -> str | None:
+        return None
+
+
+def _rewriting_http_client(base_url: str) -> Any:
+    """The SDK's own HTTP client, sending to base_url instead of Twilio's API host."""
+    from twilio.http.http_client import TwilioHttpClient
+
+    class RewritingHttpClient(TwilioHttpClient):
+        def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+            if url.startswith(TWILIO_ORIGIN):
+                url = base_url + url[len(TWILIO_ORIGIN) :]
+            return super().request(method, url, *args, **kwargs)
+
+    return RewritingHttpClient(timeout=TIMEOUT_SECONDS)
+
+
+class TwilioBackend:
+    def __init__(self) -> None:
+        from twilio.rest import Client
+
+        http_client = None
+        if settings.TWILIO_API_BASE_URL != TWILIO_ORIGIN:
+            http_client = _rewriting_http_client(settings.TWILIO_API_BASE_URL)
+        self.client = Client(
+            settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, http_client=http_client
+        )
+
+    def send(self, sms: OutgoingSms) -> SmsReceipt:
+        from twilio.base.exceptions import TwilioRestException
+
+        options: dict[str, Any] = {"to": sms.to, "from_": sms.from_, "body": sms.body}
+        if sms.media_urls:
+            options["media_url"] = sms.media_urls
+        if sms.status_callback:
+            options["status_callback"] = sms.status_callback
+        try:
+            created = self.client.messages.create(**options)
+        except TwilioRestException as error:
+            code = str(error.code or "")
+            if error.status == 429 or code == "20429":
+                raise SmsUnavailable(
+                    "Twilio is busy (20429); try again.", ambiguous=False
+                ) from None
+            if error.status >= 500:
+                raise SmsUnavailable(f"Twilio answered {error.status}.", ambiguous=True) from None
+            raise SmsRejected(code or str(error.status), error.msg or "Refused by Twilio") from None
+        except requests.RequestException as error:
+            raise SmsUnavailable(f"Could not reach Twilio: {error}", ambiguous=True) from None
+        return SmsReceipt(sid=str(created.sid), status=str(created.status or "queued"))
+
+    def find_sent(self, sms: OutgoingSms, since: datetime.datetime) -> str | None:
+        """Twilio's own record of a message we may have sent before an answer was lost."""
+        try:
+            recent = self.client.messages.list(
+                to=sms.to, from_=sms.from_, date_sent_after=since, limit=20
+            )
+        except Exception as error:  # the lookup is best effort; the caller retries later
+            raise SmsUnavailable(f"Could not check Twilio: {error}", ambiguous=True) from None
+        for message in recent:
+            if (message.body or "") == sms.body:
+                return str(message.sid)
+        return None
+
 
 def get_backend() -> SmsBackend:
     name = settings.SMS_BACKEND
+    if name == "twilio":
+        return TwilioBackend()
     if name == "memory":
         return MemoryBackend()
-    if name == "console":
-        return ConsoleBackend()
-    raise RuntimeError(f"SMS_BACKEND={name} is not available in this version.")
+    return ConsoleBackend()

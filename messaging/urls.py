@@ -1,6 +1,6 @@
 from django.urls import path
 
-from messaging import views
+from messaging import views, webhooks
 
 app_name = "messaging"
 
@@ -19,6 +19,9 @@ urlpatterns = [
     path("conversations/<int:pk>/portal-link/", views.portal_link, name="thread-portal-link"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment-download"),
     path("media/<str:token>/", views.media, name="media"),
+    path("files/<str:token>/", views.download, name="download"),
+    path("webhooks/twilio/messages/", webhooks.twilio_inbound, name="twilio-inbound"),
+    path("webhooks/twilio/status/", webhooks.twilio_status, name="twilio-status"),
     path("p/<str:token>/", views.portal_open, name="portal-open"),
     path("templates/", views.template_list, name="template-list"),
     path("templates/new/", views.template_create, name="template-create"),

@@ -16,12 +16,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from hona.http import AuthenticatedHttpRequest
 from messaging import actions, queries
-from messaging.delivery import read_media_token
+from messaging.delivery import DOWNLOAD_MAX_AGE, MMS_TYPES, read_media_token
 from messaging.forms import ComposerForm, NewConversationForm, ProjectChoiceForm, TemplateForm
 from messaging.models import MAX_BODY, Attachment, Message, Thread
 from messaging.portal import InvalidPortalLink, portal_url, read_portal_token
@@ -309,15 +314,51 @@ def attachment_download(request: AuthenticatedHttpRequest, pk: int) -> FileRespo
     return _file_response(attachment, inline=request.GET.get("inline") == "1")
 
 
-@require_GET
+@require_safe
 def media(request: HttpRequest, token: str) -> FileResponse:
-    """A file served to Twilio for MMS, from a signed link that expires."""
+    """A file served to Twilio for MMS (GET and HEAD), from a signed link that expires.
+
+    Twilio checks that the Content-Type matches the file, so the real type is sent — for the
+    types MMS accepts only, and sandboxed, so nothing served here can run as a page.
+    """
     try:
         attachment_id = read_media_token(token)
     except (signing.BadSignature, KeyError, ValueError, TypeError):
         raise Http404("This link is not valid or has expired.") from None
     attachment = get_object_or_404(Attachment, pk=attachment_id)
-    return _file_response(attachment, inline=True)
+    if not attachment.file:
+        raise Http404("This file was removed.")
+    content_type = attachment.content_type if attachment.content_type in MMS_TYPES else None
+    response = FileResponse(
+        attachment.file.open("rb"),
+        filename=attachment.filename,
+        content_type=content_type or "application/octet-stream",
+    )
+    response["Content-Disposition"] = f'inline; filename="{_short_name(attachment.filename)}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def _short_name(filename: str) -> str:
+    """Twilio shows a file name of at most 20 characters without spaces."""
+    stem, dot, extension = filename.rpartition(".")
+    if not dot:
+        stem, extension = filename, ""
+    safe = "".join(c for c in stem if c.isalnum() or c in "-_")[: 20 - len(extension) - 1]
+    return f"{safe or 'file'}.{extension}" if extension else (safe or "file")[:20]
+
+
+@require_GET
+def download(request: HttpRequest, token: str) -> FileResponse:
+    """A file linked from an email (too large to attach): signed, valid for 30 days."""
+    try:
+        attachment_id = read_media_token(token, max_age=DOWNLOAD_MAX_AGE)
+    except (signing.BadSignature, KeyError, ValueError, TypeError):
+        raise Http404("This link is not valid or has expired.") from None
+    attachment = get_object_or_404(Attachment, pk=attachment_id)
+    return _file_response(attachment, inline=False)
 
 
 def _file_response(attachment: Attachment, *, inline: bool) -> FileResponse:

@@ -42,3 +42,45 @@ class NotificationSettings(models.Model):
 
     def __str__(self) -> str:
         return f"Notification settings of {self.user}"
+
+
+class Notification(models.Model):
+    """A notice for one staff member: a delivery failure, a CMS filing failure…"""
+
+    class Kind(models.TextChoices):
+        DELIVERY_FAILED = "delivery_failed", "Message not delivered"
+        CMS_FAILED = "cms_failed", "Not filed to the CMS"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    thread = models.ForeignKey(
+        "messaging.Thread", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    message = models.ForeignKey(
+        "messaging.Message", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["user", "-created_at"],
+                condition=Q(read_at__isnull=True),
+                name="notification_unread",
+            ),
+            models.Index(fields=["user", "-created_at"], name="notification_user_recent"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind", "message"], name="notification_once_per_message"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

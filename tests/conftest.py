@@ -136,3 +136,16 @@ def receive(thread: Thread, body: str = "Hello from the client") -> Message:
         channel=Message.Channel.SMS,
         status=Message.Status.RECEIVED,
     )
+
+
+@pytest.fixture
+def fake_twilio(settings: Any) -> Any:
+    """The real twilio SDK pointed at a fake Twilio API on 127.0.0.1."""
+    from tests.fakes.twilio import FakeTwilioServer
+
+    with FakeTwilioServer() as twilio:
+        settings.SMS_BACKEND = "twilio"
+        settings.TWILIO_API_BASE_URL = twilio.base_url
+        settings.TWILIO_ACCOUNT_SID = twilio.account_sid
+        settings.TWILIO_AUTH_TOKEN = twilio.auth_token
+        yield twilio

@@ -549,7 +549,7 @@ def test_a_contact_with_no_way_to_reach_them_gets_a_failed_message_with_the_reas
         signed_in.post(thread_url(contact.thread, "thread-send"), {"body": "Hello?"})
     message = contact.thread.messages.get()
     assert message.status == Message.Status.FAILED
-    assert "no phone number that can receive texts and no email" in message.error_reason
+    assert "has no phone number, and George Whitfield has no email address" in message.error_reason
 
 
 def test_a_retried_delivery_never_sends_twice(

@@ -1,0 +1,206 @@
+"""Inbound texts from Twilio: stored once, routed to the firm and the contact, opt-outs honoured.
+
+The webhook calls `receive_sms` and answers at once; media downloads run as a task.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import requests
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from hona.models import Organization
+from hona.phones import format_phone, parse_phone
+from messaging import actions
+from messaging.models import Attachment, ConsentEvent, Contact, InboundMedia, Message, Thread
+
+logger = logging.getLogger(__name__)
+
+OPT_OUT_WORDS = frozenset(
+    {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
+)
+OPT_IN_WORDS = frozenset({"START", "YES", "UNSTOP"})
+MEDIA_MAX_BYTES = 25 * 1024 * 1024
+MEDIA_TIMEOUT = 30
+
+
+class MediaFetchError(Exception):
+    """Twilio's media could not be fetched now; the task retries."""
+
+
+@dataclass(frozen=True)
+class InboundSms:
+    sid: str
+    to: str
+    from_: str
+    body: str
+    media: list[tuple[str, str]] = field(default_factory=list)  # (url, content type)
+
+
+@dataclass(frozen=True)
+class Received:
+    message: Message | None
+    duplicate: bool = False
+    unknown_number: bool = False
+
+
+def keyword_of(body: str) -> str:
+    return body.strip().upper()
+
+
+@transaction.atomic
+def set_sms_opt_out(*, contact: Contact, opted_out: bool, keyword: str, source: str) -> None:
+    """Record a STOP or START (kept in the history) and mirror it on the contact."""
+    now = timezone.now()
+    ConsentEvent.objects.create(
+        organization_id=contact.organization_id,
+        contact=contact,
+        kind=ConsentEvent.Kind.OPTED_OUT if opted_out else ConsentEvent.Kind.OPTED_IN,
+        keyword=keyword[:20],
+        source=source[:40],
+        created_at=now,
+    )
+    contact.sms_opted_out = opted_out
+    contact.sms_opted_out_at = now if opted_out else None
+    contact.save(update_fields=["sms_opted_out", "sms_opted_out_at", "updated_at"])
+
+
+def _contact_for(organization: Organization, phone: str) -> Contact:
+    """The firm's contact with this number, or a new lead with its own thread."""
+    existing = Contact.objects.for_organization(organization).filter(phone=phone).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return actions.create_contact(
+                organization=organization,
+                name=format_phone(phone) or phone,
+                kind=Contact.Kind.LEAD,
+                phone=phone,
+            )
+    except ValidationError:
+        # Another request created them a moment ago, or the number is unusual: store as given.
+        found = Contact.objects.for_organization(organization).filter(phone=phone).first()
+        if found is not None:
+            return found
+        contact = Contact.objects.create(
+            organization=organization, name=phone, kind=Contact.Kind.LEAD, phone=phone
+        )
+        actions.ensure_thread(contact=contact)
+        return contact
+
+
+def _normalise(number: str) -> str:
+    try:
+        return parse_phone(number).e164
+    except ValidationError:
+        return number.strip()
+
+
+def receive_sms(sms: InboundSms) -> Received:
+    """Store an inbound SMS/MMS exactly once and bring its thread up to date."""
+    from messaging.tasks import fetch_inbound_media
+
+    if Message.objects.filter(provider_sid=sms.sid).exists():
+        return Received(None, duplicate=True)
+    organization = Organization.objects.filter(sms_number=_normalise(sms.to)).first()
+    if organization is None:
+        logger.warning("Inbound SMS %s to a number no firm uses", sms.sid)
+        return Received(None, unknown_number=True)
+    try:
+        with transaction.atomic():
+            contact = _contact_for(organization, _normalise(sms.from_))
+            thread = Thread.objects.select_for_update().get(contact=contact)
+            word = keyword_of(sms.body)
+            if word in OPT_OUT_WORDS and not contact.sms_opted_out:
+                set_sms_opt_out(contact=contact, opted_out=True, keyword=word, source="inbound SMS")
+            elif word in OPT_IN_WORDS and contact.sms_opted_out:
+                set_sms_opt_out(
+                    contact=contact, opted_out=False, keyword=word, source="inbound SMS"
+                )
+            message = actions.record_message(
+                thread=thread,
+                direction=Message.Direction.INBOUND,
+                body=sms.body[: settings.MESSAGE_MAX_LENGTH],
+                channel=Message.Channel.MMS if sms.media else Message.Channel.SMS,
+                status=Message.Status.RECEIVED,
+                provider_sid=sms.sid,
+                media_pending=len(sms.media),
+            )
+            if sms.media:
+                InboundMedia.objects.bulk_create(
+                    InboundMedia(message=message, position=i, url=url[:1000], content_type=kind)
+                    for i, (url, kind) in enumerate(sms.media)
+                )
+                fetch_inbound_media.delay_on_commit(message.pk)  # type: ignore[attr-defined]
+    except IntegrityError:
+        # Twilio retried while the first delivery was being stored: that one wins.
+        if Message.objects.filter(provider_sid=sms.sid).exists():
+            return Received(None, duplicate=True)
+        raise
+    return Received(message)
+
+
+def fetch_inbound_media(*, message_id: int, final_attempt: bool) -> None:
+    """Download an inbound MMS's files from Twilio (HTTP Basic auth, following redirects)."""
+    message = Message.objects.filter(pk=message_id, direction=Message.Direction.INBOUND).first()
+    if message is None:
+        return
+    auth = (settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN)
+    for media in message.inbound_media.filter(attachment__isnull=True, failed=False):
+        try:
+            response = requests.get(
+                media.url, auth=auth, timeout=MEDIA_TIMEOUT, allow_redirects=True
+            )
+        except requests.RequestException as error:
+            if final_attempt:
+                break
+            raise MediaFetchError(str(error)) from None
+        if response.status_code >= 500 or response.status_code == 429:
+            if final_attempt:
+                break
+            raise MediaFetchError(f"Twilio answered {response.status_code}")
+        if response.status_code != 200 or len(response.content) > MEDIA_MAX_BYTES:
+            logger.warning(
+                "Media %s of message %s: HTTP %s", media.pk, message_id, response.status_code
+            )
+            InboundMedia.objects.filter(pk=media.pk).update(failed=True)
+            continue
+        content_type = response.headers.get("Content-Type", media.content_type)
+        _attach(media, response.content, content_type.split(";")[0].strip() or media.content_type)
+    left = message.inbound_media.filter(attachment__isnull=True, failed=False).count()
+    Message.objects.filter(pk=message_id).update(
+        media_pending=left, status_changed_at=timezone.now()
+    )
+
+
+def _attach(media: InboundMedia, content: bytes, content_type: str) -> None:
+    from django.core.files.base import ContentFile
+
+    extension = {
+        "image/jpeg": "jpg",
+        "image/png": "png",
+        "image/gif": "gif",
+        "application/pdf": "pdf",
+        "video/mp4": "mp4",
+        "text/vcard": "vcf",
+    }.get(content_type, "bin")
+    message = media.message
+    name = f"mms-{message.pk}-{media.position + 1}.{extension}"
+    with transaction.atomic():
+        attachment = Attachment(
+            organization_id=message.organization_id,
+            message=message,
+            filename=name,
+            content_type=content_type,
+            size=len(content),
+            source=Attachment.Source.MMS,
+        )
+        attachment.file.save(name, ContentFile(content), save=False)
+        attachment.save()
+        InboundMedia.objects.filter(pk=media.pk).update(attachment=attachment)

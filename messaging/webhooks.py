@@ -1,0 +1,83 @@
+"""Twilio's webhooks: inbound messages and delivery status callbacks.
+
+Both check X-Twilio-Signature with the SDK's RequestValidator against the public URL (built from
+PUBLIC_BASE_URL, never from the Host header, so it holds behind a TLS proxy), store what they must
+and answer at once; anything slow runs as a task.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from messaging.delivery import apply_status_callback
+from messaging.inbound import InboundSms, receive_sms
+
+logger = logging.getLogger(__name__)
+
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+MAX_MEDIA = 10
+
+
+def signature_is_valid(request: HttpRequest) -> bool:
+    from twilio.request_validator import RequestValidator
+
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature or not settings.TWILIO_AUTH_TOKEN:
+        return False
+    url = settings.PUBLIC_BASE_URL + request.get_full_path()
+    return bool(RequestValidator(settings.TWILIO_AUTH_TOKEN).validate(url, request.POST, signature))
+
+
+def _twiml(status: int = 200) -> HttpResponse:
+    return HttpResponse(EMPTY_TWIML, content_type="text/xml", status=status)
+
+
+@csrf_exempt
+@require_POST
+def twilio_inbound(request: HttpRequest) -> HttpResponse:
+    if not signature_is_valid(request):
+        logger.warning("Inbound webhook with a missing or forged signature refused")
+        return HttpResponseForbidden("Invalid signature")
+    data = request.POST
+    sid = data.get("MessageSid") or data.get("SmsSid") or ""
+    if not sid or not data.get("From") or not data.get("To"):
+        return HttpResponse("MessageSid, From and To are required.", status=400)
+    try:
+        count = min(int(data.get("NumMedia") or 0), MAX_MEDIA)
+    except ValueError:
+        count = 0
+    media = [
+        (data.get(f"MediaUrl{i}", ""), data.get(f"MediaContentType{i}", "application/octet-stream"))
+        for i in range(count)
+        if data.get(f"MediaUrl{i}", "").startswith(("https://", "http://"))
+    ]
+    receive_sms(
+        InboundSms(
+            sid=sid[:64],
+            to=data.get("To", ""),
+            from_=data.get("From", ""),
+            body=data.get("Body", ""),
+            media=media,
+        )
+    )
+    return _twiml()
+
+
+@csrf_exempt
+@require_POST
+def twilio_status(request: HttpRequest) -> HttpResponse:
+    if not signature_is_valid(request):
+        logger.warning("Status callback with a missing or forged signature refused")
+        return HttpResponseForbidden("Invalid signature")
+    sid = request.POST.get("MessageSid") or request.POST.get("SmsSid") or ""
+    status = request.POST.get("MessageStatus") or request.POST.get("SmsStatus") or ""
+    if sid and status:
+        apply_status_callback(
+            sid=sid[:64], status=status.lower(), error_code=request.POST.get("ErrorCode", "")
+        )
+    return HttpResponse(status=204)

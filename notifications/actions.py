@@ -1,0 +1,48 @@
+"""Writes for staff notifications. Messaging calls these explicitly (no signals)."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from hona.models import User
+from messaging.models import Message
+from notifications.models import Notification, NotificationSettings
+
+
+def settings_for(user: User) -> NotificationSettings:
+    """The user's settings; the defaults until they change them."""
+    found = NotificationSettings.objects.filter(user=user).first()
+    return found or NotificationSettings(user=user)
+
+
+@transaction.atomic
+def notify_delivery_failure(*, message: Message) -> Notification | None:
+    """Tell the sender their message reached nobody, and why: in the app, and by email."""
+    from notifications.tasks import email_notification
+
+    if message.sender is None:
+        return None
+    contact = message.thread.contact
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(
+                user=message.sender,
+                kind=Notification.Kind.DELIVERY_FAILED,
+                thread=message.thread,
+                message=message,
+                title=f"Your message to {contact.name} was not delivered",
+                body=message.error_reason,
+            )
+    except IntegrityError:
+        return None  # already told about this message
+    if settings_for(message.sender).failure_emails and message.sender.email:
+        email_notification.delay_on_commit(notification.pk)  # type: ignore[attr-defined]
+    return notification
+
+
+def mark_notification_read(*, user: User, notification_id: int) -> bool:
+    updated = Notification.objects.filter(
+        pk=notification_id, user=user, read_at__isnull=True
+    ).update(read_at=timezone.now())
+    return updated > 0

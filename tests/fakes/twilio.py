@@ -1,0 +1,169 @@
+"""A fake Twilio REST API on 127.0.0.1, spoken to by the real twilio SDK over HTTP.
+
+It accepts messages (checking HTTP Basic auth like Twilio), answers with Twilio's error codes for
+the same magic "To" numbers as Twilio's test credentials, lists sent messages, serves inbound media
+behind Basic auth with a redirect (as Twilio does), and can be scripted to fail the next requests
+with 429, 500 or a dropped connection after accepting.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+ERRORS = {
+    "+15005550001": (21211, "The 'To' number +15005550001 is not a valid phone number."),
+    "+15005550002": (21612, "The 'To' phone number is not currently reachable via SMS."),
+    "+15005550004": (21610, "Attempt to send to unsubscribed recipient"),
+    "+15005550009": (21614, "'To' number is not a valid mobile number"),
+    "+15005550010": (21635, "'To' number cannot be a landline."),
+}
+
+
+@dataclass
+class FakeTwilio:
+    account_sid: str = "AC" + "0" * 32
+    auth_token: str = "fake-auth-token-0123456789"
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    requests: list[tuple[str, str]] = field(default_factory=list)
+    script: deque[str] = field(default_factory=deque)
+    media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    base_url: str = ""
+
+    def fail_next(self, *outcomes: str) -> None:
+        """Queue outcomes for the next create requests: "429", "500" or "drop-after-accept"."""
+        self.script.extend(outcomes)
+
+    def add_media(self, name: str, content: bytes, content_type: str) -> str:
+        self.media[name] = (content, content_type)
+        return f"{self.base_url}/2010-04-01/Accounts/{self.account_sid}/Messages/MM1/Media/{name}"
+
+
+def _handler(state: FakeTwilio) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def _authorised(self) -> bool:
+            expected = base64.b64encode(f"{state.account_sid}:{state.auth_token}".encode()).decode()
+            return self.headers.get("Authorization") == f"Basic {expected}"
+
+        def _json(self, status: int, payload: dict[str, Any]) -> None:
+            body = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _error(self, status: int, code: int, message: str) -> None:
+            self._json(status, {"code": code, "message": message, "status": status})
+
+        def do_POST(self) -> None:
+            path = urlsplit(self.path).path
+            state.requests.append(("POST", path))
+            if not self._authorised():
+                return self._error(401, 20003, "Authenticate")
+            if not path.endswith("/Messages.json"):
+                return self._error(404, 20404, "Not found")
+            length = int(self.headers.get("Content-Length") or 0)
+            form = parse_qs(self.rfile.read(length).decode(), keep_blank_values=True)
+            outcome = state.script.popleft() if state.script else ""
+            if outcome == "429":
+                return self._error(429, 20429, "Too Many Requests")
+            if outcome == "500":
+                return self._error(500, 20500, "Internal Server Error")
+            to = form.get("To", [""])[0]
+            if to in ERRORS:
+                code, text = ERRORS[to]
+                return self._error(400, code, text)
+            created: dict[str, Any] = {
+                "sid": "SM" + uuid.uuid4().hex,
+                "account_sid": state.account_sid,
+                "to": to,
+                "from": form.get("From", [""])[0],
+                "body": form.get("Body", [""])[0],
+                "media_urls": form.get("MediaUrl", []),
+                "status_callback": form.get("StatusCallback", [""])[0],
+                "status": "queued",
+                "num_media": str(len(form.get("MediaUrl", []))),
+                "direction": "outbound-api",
+            }
+            state.messages.append(created)
+            if outcome == "drop-after-accept":
+                self.close_connection = True
+                self.connection.close()  # accepted, but the answer never arrives
+                return None
+            public = {k: v for k, v in created.items() if k != "media_urls"}
+            return self._json(201, public)
+
+        def do_GET(self) -> None:
+            parts = urlsplit(self.path)
+            state.requests.append(("GET", parts.path))
+            if "/Media/" in parts.path:
+                if not self._authorised():
+                    return self._error(401, 20003, "Authenticate")
+                name = parts.path.rsplit("/", 1)[-1]
+                self.send_response(307)
+                self.send_header("Location", f"{state.base_url}/cdn/{name}")
+                self.end_headers()
+                return None
+            if parts.path.startswith("/cdn/"):
+                content, content_type = state.media[parts.path.rsplit("/", 1)[-1]]
+                self.send_response(200)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(content)))
+                self.end_headers()
+                self.wfile.write(content)
+                return None
+            if not self._authorised():
+                return self._error(401, 20003, "Authenticate")
+            if parts.path.endswith("/Messages.json"):
+                query = parse_qs(parts.query)
+                to = query.get("To", [None])[0]
+                sender = query.get("From", [None])[0]
+                found = [
+                    {k: v for k, v in m.items() if k != "media_urls"}
+                    for m in state.messages
+                    if (to is None or m["to"] == to) and (sender is None or m["from"] == sender)
+                ]
+                return self._json(
+                    200,
+                    {
+                        "messages": found,
+                        "next_page_uri": None,
+                        "previous_page_uri": None,
+                        "first_page_uri": parts.path,
+                        "uri": parts.path,
+                        "page": 0,
+                        "page_size": 50,
+                        "start": 0,
+                        "end": len(found),
+                    },
+                )
+            return self._error(404, 20404, "Not found")
+
+    return Handler
+
+
+class FakeTwilioServer:
+    def __init__(self) -> None:
+        self.state = FakeTwilio()
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self.state))
+        self.state.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> FakeTwilio:
+        self.thread.start()
+        return self.state
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
