@@ -273,7 +273,7 @@ def route_to_email(message: Message, *, reason: str, code: str = "", fallback: b
     from messaging.tasks import email_message
 
     with transaction.atomic():
-        note = f"Sent by email because {reason}." if fallback else ""
+        note = f"Sent by email because {reason}."
         if fallback:
             _event(message, DeliveryEvent.Kind.FALLBACK, error_code=code, reason=reason)
         _update(

@@ -37,6 +37,22 @@ def _plain_static_storage(settings: Any, tmp_path: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _tasks_must_not_fail() -> Any:
+    """Tasks run in-process and never propagate (like a worker); a task that fails fails the test."""
+    from celery.signals import task_failure
+
+    failures: list[str] = []
+
+    def record(sender: Any = None, exception: BaseException | None = None, **kw: Any) -> None:
+        failures.append(f"{getattr(sender, 'name', sender)}: {exception!r}")
+
+    task_failure.connect(record, weak=False)
+    yield
+    task_failure.disconnect(record)
+    assert not failures, f"a task failed: {failures}"
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     # Playwright's sync API runs an event loop; Django's ORM calls from the test are still sync.

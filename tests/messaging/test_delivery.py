@@ -1,0 +1,191 @@
+"""Messages really travel: the real twilio SDK against a fake Twilio API on 127.0.0.1."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from hona.models import Organization, User
+from messaging import actions, delivery
+from messaging.models import ConsentEvent, Contact, DeliveryEvent, Message, Thread
+from notifications.models import Notification
+from tests.fakes.twilio import FakeTwilio
+
+
+@pytest.fixture
+def send(owner: User, django_capture_on_commit_callbacks: Any) -> Any:
+    """Send as the firm admin and run what is enqueued on commit (Celery runs eagerly here)."""
+
+    def send_message(thread: Thread, body: str = "Your hearing is on Tuesday.", **kw: Any) -> Message:
+        with django_capture_on_commit_callbacks(execute=True):
+            message = actions.send_message(thread=thread, sender=owner, body=body, **kw)
+        message.refresh_from_db()
+        return message
+
+    return send_message
+
+
+def contact_with(firm: Organization, phone: str, email: str = "client@example.com") -> Contact:
+    contact = Contact.objects.create(
+        organization=firm, name="Pat Client", phone=phone, phone_textable=True, email=email
+    )
+    actions.ensure_thread(contact=contact)
+    return contact
+
+
+def test_a_message_goes_by_sms_from_the_firms_number_with_a_status_callback(
+    fake_twilio: FakeTwilio, thread: Thread, send: Any
+) -> None:
+    message = send(thread)
+    [sent] = fake_twilio.messages
+    assert sent["to"] == "+14155550134"
+    assert sent["from"] == thread.organization.sms_number
+    assert sent["body"] == "Your hearing is on Tuesday."
+    assert sent["status_callback"] == "http://127.0.0.1:8000/webhooks/twilio/status/"
+    assert message.provider_sid == sent["sid"]
+    assert message.channel == Message.Channel.SMS
+    assert message.status == Message.Status.SENDING  # Twilio queued it; callbacks move it on
+
+
+def test_files_go_by_mms_from_signed_urls_with_the_right_content_type(
+    fake_twilio: FakeTwilio, thread: Thread, send: Any, client: Client
+) -> None:
+    photo = actions.NewFile("id card.png", b"\x89PNG\r\n" + b"x" * 500, "image/png")
+    message = send(thread, "Here is the form", files=[photo])
+    [sent] = fake_twilio.messages
+    assert message.channel == Message.Channel.MMS
+    [url] = sent["media_urls"]
+    assert url.startswith("http://127.0.0.1:8000/media/")
+    path = url.removeprefix("http://127.0.0.1:8000")
+    fetched = client.get(path)
+    assert fetched.status_code == 200
+    assert fetched["Content-Type"] == "image/png"
+    assert fetched["Content-Disposition"] == 'inline; filename="idcard.png"'
+    assert client.head(path).status_code == 200
+    assert client.get(path[:-4] + "AAA/").status_code == 404  # a forged link
+
+
+def test_files_that_do_not_fit_mms_go_by_email_with_the_reason(
+    fake_twilio: FakeTwilio, thread: Thread, send: Any
+) -> None:
+    big = actions.NewFile("video.mov", b"0" * (5 * 1024 * 1024 + 1), "video/quicktime")
+    message = send(thread, "The deposition video", files=[big])
+    assert fake_twilio.messages == []
+    assert message.channel == Message.Channel.EMAIL and message.status == Message.Status.SENT
+    assert "larger than MMS allows" in message.error_reason
+    [email] = mail.outbox
+    assert "video.mov" in str(email.body)  # attached, or linked when too large
+
+
+@pytest.mark.parametrize(
+    ("number", "code", "words"),
+    [
+        ("+15005550001", "21211", "not valid"),
+        ("+15005550002", "21612", "cannot be reached by SMS"),
+        ("+15005550009", "21614", "not a mobile number"),
+        ("+15005550010", "21635", "landline"),
+    ],
+)
+def test_a_number_twilio_refuses_falls_back_to_email_and_is_marked_not_textable(
+    fake_twilio: FakeTwilio, firm: Organization, send: Any, number: str, code: str, words: str
+) -> None:
+    contact = contact_with(firm, number)
+    message = send(contact.thread)
+    contact.refresh_from_db()
+    assert not contact.phone_textable and code in contact.phone_not_textable_reason
+    assert message.channel == Message.Channel.EMAIL and message.status == Message.Status.SENT
+    assert message.error_code == code and words in message.error_reason
+    assert message.error_reason.startswith("Sent by email because")
+    assert mail.outbox[0].to == ["client@example.com"]
+    kinds = list(message.delivery_events.values_list("kind", flat=True))
+    assert kinds == ["sms_rejected", "fallback", "email_sent"]
+    # The next message goes straight to email.
+    send(contact.thread, "Second")
+    assert len(fake_twilio.messages) == 0
+
+
+def test_an_opted_out_recipient_is_marked_opted_out_and_emailed(
+    fake_twilio: FakeTwilio, firm: Organization, send: Any
+) -> None:
+    contact = contact_with(firm, "+15005550004")
+    message = send(contact.thread)
+    contact.refresh_from_db()
+    assert contact.sms_opted_out and contact.sms_opted_out_at is not None
+    assert ConsentEvent.objects.get(contact=contact).source == "Twilio error 21610"
+    assert message.channel == Message.Channel.EMAIL
+    assert "opted out" in message.error_reason
+
+
+def test_rate_limits_are_retried_and_the_message_is_sent_once(
+    fake_twilio: FakeTwilio, thread: Thread, send: Any
+) -> None:
+    fake_twilio.fail_next("429", "429")
+    message = send(thread)
+    assert len(fake_twilio.messages) == 1
+    assert message.provider_sid == fake_twilio.messages[0]["sid"]
+    creates = [r for r in fake_twilio.requests if r[0] == "POST"]
+    assert len(creates) == 3
+
+
+def test_a_server_error_is_retried_without_sending_twice(
+    fake_twilio: FakeTwilio, thread: Thread, send: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(delivery, "LOST_AFTER", datetime.timedelta(0))
+    fake_twilio.fail_next("500")
+    message = send(thread)
+    assert len(fake_twilio.messages) == 1
+    assert message.provider_sid == fake_twilio.messages[0]["sid"]
+
+
+def test_a_lost_answer_is_found_at_twilio_instead_of_sending_again(
+    fake_twilio: FakeTwilio, thread: Thread, send: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(delivery, "LOST_AFTER", datetime.timedelta(0))
+    fake_twilio.fail_next("drop-after-accept")  # Twilio took it, the answer never came
+    message = send(thread)
+    assert len(fake_twilio.messages) == 1
+    assert message.provider_sid == fake_twilio.messages[0]["sid"]
+    assert message.channel == Message.Channel.SMS
+
+
+def test_when_email_fails_too_the_message_fails_and_the_sender_is_told_why(
+    fake_twilio: FakeTwilio, firm: Organization, owner: User, send: Any, settings: Any
+) -> None:
+    contact = contact_with(firm, "+15005550009", email="")
+    message = send(contact.thread)
+    assert message.status == Message.Status.FAILED
+    assert "not a mobile number" in message.error_reason
+    assert "no email address on file" in message.error_reason
+    notice = Notification.objects.get(user=owner)
+    assert notice.title == "Your message to Pat Client was not delivered"
+    assert notice.thread_id == contact.thread.pk
+    [email] = mail.outbox  # the sender hears by email too
+    assert email.to == [owner.email] and "not delivered" in email.subject
+
+
+def test_an_unreachable_mail_server_fails_the_message_after_retries(
+    fake_twilio: FakeTwilio, firm: Organization, owner: User, send: Any, settings: Any
+) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2
+    contact = contact_with(firm, "+15005550001")
+    message = send(contact.thread)
+    assert message.status == Message.Status.FAILED
+    assert "email to client@example.com failed too" in message.error_reason
+    assert Notification.objects.filter(user=owner, message=message).exists()
+    assert DeliveryEvent.objects.filter(message=message, kind="failed").exists()
+
+
+def test_the_thread_shows_the_fallback_reason(
+    fake_twilio: FakeTwilio, firm: Organization, client: Client, owner: User, send: Any
+) -> None:
+    contact = contact_with(firm, "+15005550010")
+    send(contact.thread)
+    client.force_login(owner)
+    html = client.get(reverse("messaging:thread-detail", args=[contact.thread.pk])).text
+    assert "Sent by email because the phone number is a landline." in html
