@@ -1,0 +1,301 @@
+"""Twilio's webhooks: signed, stored once, routed, opt-outs honoured, statuses only move forward."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+from twilio.request_validator import RequestValidator
+
+from hona.models import Organization, User
+from messaging import actions
+from messaging.models import ConsentEvent, Contact, Message, Thread
+from messaging.queries import unread_thread_count
+from projects.actions import create_project
+from tests.fakes.twilio import FakeTwilio
+
+INBOUND = "/webhooks/twilio/messages/"
+STATUS = "/webhooks/twilio/status/"
+PUBLIC = "http://127.0.0.1:8000"
+
+
+@pytest.fixture
+def twilio_token(settings: Any) -> str:
+    settings.TWILIO_AUTH_TOKEN = "webhook-test-token"
+    settings.TWILIO_ACCOUNT_SID = "AC" + "1" * 32
+    return str(settings.TWILIO_AUTH_TOKEN)
+
+
+@pytest.fixture
+def post(
+    client: Client, twilio_token: str, settings: Any, django_capture_on_commit_callbacks: Any
+) -> Any:
+    """POST as Twilio does: form-encoded, signed over the public URL and every parameter."""
+
+    def signed_post(path: str, params: dict[str, str], *, signature: str | None = None) -> Any:
+        if signature is None:
+            validator = RequestValidator(settings.TWILIO_AUTH_TOKEN)
+            signature = validator.compute_signature(PUBLIC + path, params)
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(path, params, headers={"X-Twilio-Signature": signature})
+
+    return signed_post
+
+
+def inbound(
+    firm: Organization, body: str = "Hi there", sid: str = "SM" + "a" * 32, **extra: str
+) -> dict[str, str]:
+    return {
+        "MessageSid": sid,
+        "SmsSid": sid,
+        "AccountSid": "AC" + "1" * 32,
+        "From": "+14155550134",
+        "To": firm.sms_number,
+        "Body": body,
+        "NumMedia": "0",
+        **extra,
+    }
+
+
+def test_an_inbound_text_is_stored_routed_and_answered_with_empty_twiml(
+    post: Any, firm: Organization, contact: Contact, colleague: User
+) -> None:
+    response = post(INBOUND, inbound(firm, "Is my hearing still on?"))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/xml"
+    assert response.text == '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+    message = Message.objects.get()
+    assert message.thread.contact == contact
+    assert message.body == "Is my hearing still on?"
+    assert message.direction == "in" and message.channel == "sms"
+    assert unread_thread_count(colleague) == 1
+
+
+def test_twilio_retries_and_replays_store_the_message_once(
+    post: Any, firm: Organization, contact: Contact
+) -> None:
+    for _ in range(3):
+        assert post(INBOUND, inbound(firm)).status_code == 200
+    assert Message.objects.count() == 1
+
+
+@pytest.mark.parametrize("signature", ["", "forged-signature="])
+def test_a_missing_or_forged_signature_is_refused_and_nothing_is_stored(
+    post: Any, firm: Organization, contact: Contact, signature: str
+) -> None:
+    assert post(INBOUND, inbound(firm), signature=signature).status_code == 403
+    assert (
+        post(
+            STATUS, {"MessageSid": "SMx", "MessageStatus": "delivered"}, signature=signature
+        ).status_code
+        == 403
+    )
+    assert not Message.objects.exists()
+
+
+def test_a_signature_for_other_parameters_is_refused(
+    client: Client, twilio_token: str, firm: Organization, contact: Contact
+) -> None:
+    params = inbound(firm, "original")
+    signature = RequestValidator(twilio_token).compute_signature(PUBLIC + INBOUND, params)
+    tampered = {**params, "Body": "tampered"}
+    response = client.post(INBOUND, tampered, headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 403
+    assert not Message.objects.exists()
+
+
+def test_an_unknown_number_becomes_a_lead_with_its_own_thread(
+    post: Any, firm: Organization
+) -> None:
+    post(INBOUND, inbound(firm, "Do you handle divorces?", From="+16505550123"))
+    lead = Contact.objects.get(phone="+16505550123")
+    assert lead.kind == Contact.Kind.LEAD and lead.name == "(650) 555-0123"
+    assert lead.thread.messages.get().body == "Do you handle divorces?"
+
+
+def test_a_text_to_a_number_no_firm_uses_is_acknowledged_and_dropped(
+    post: Any, firm: Organization
+) -> None:
+    assert post(INBOUND, inbound(firm, To="+18885550000")).status_code == 200
+    assert not Message.objects.exists()
+
+
+def test_inbound_files_to_the_current_project_and_unarchives_the_thread(
+    post: Any, firm: Organization, contact: Contact, owner: User
+) -> None:
+    project = create_project(organization=firm, name="Doe v. Acme")
+    actions.add_contact_to_project(contact=contact, project=project)
+    thread = Thread.objects.get(contact=contact)
+    actions.set_thread_archived(thread=thread, user=owner, archived=True)
+    post(INBOUND, inbound(firm))
+    thread.refresh_from_db()
+    assert not thread.is_archived
+    assert Message.objects.get().project == project
+
+
+def test_a_message_from_a_contact_marked_as_spam_raises_no_dot(
+    post: Any, firm: Organization, contact: Contact, owner: User
+) -> None:
+    actions.set_thread_spam(thread=Thread.objects.get(contact=contact), user=owner, spam=True)
+    post(INBOUND, inbound(firm, "WIN A PRIZE"))
+    assert Message.objects.get().body == "WIN A PRIZE"
+    assert unread_thread_count(owner) == 0
+
+
+def test_mms_media_is_downloaded_with_basic_auth_following_the_redirect(
+    post: Any, fake_twilio: FakeTwilio, firm: Organization, contact: Contact, settings: Any
+) -> None:
+    settings.TWILIO_AUTH_TOKEN = "webhook-test-token"  # the fake checks the same credentials
+    fake_twilio.auth_token = "webhook-test-token"
+    url = fake_twilio.add_media("ME1", b"\x89PNG\r\n fake image", "image/png")
+    post(
+        INBOUND,
+        inbound(firm, "", NumMedia="1", MediaUrl0=url, MediaContentType0="image/png"),
+    )
+    message = Message.objects.get()
+    [attachment] = message.attachments.all()
+    assert attachment.content_type == "image/png"
+    assert attachment.file.read() == b"\x89PNG\r\n fake image"
+    assert message.media_pending == 0
+    assert ("GET", "/cdn/ME1") in fake_twilio.requests  # followed Twilio's redirect
+
+
+# --- Opt-out ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "STOP",
+        "stop",
+        "  Stop  ",
+        "STOPALL",
+        "unsubscribe",
+        "Cancel",
+        "END",
+        "quit",
+        "REVOKE",
+        "optout",
+    ],
+)
+def test_an_opt_out_keyword_marks_the_contact_opted_out_with_the_time(
+    post: Any, firm: Organization, contact: Contact, word: str
+) -> None:
+    post(INBOUND, inbound(firm, word))
+    contact.refresh_from_db()
+    assert contact.sms_opted_out and contact.sms_opted_out_at is not None
+    event = ConsentEvent.objects.get(contact=contact)
+    assert event.kind == "opted_out" and event.keyword == word.strip().upper()
+    assert Message.objects.get().body == word  # the text itself is kept too
+
+
+def test_a_sentence_containing_stop_is_not_an_opt_out(
+    post: Any, firm: Organization, contact: Contact
+) -> None:
+    post(INBOUND, inbound(firm, "Please stop by the office"))
+    contact.refresh_from_db()
+    assert not contact.sms_opted_out
+
+
+@pytest.mark.parametrize("word", ["START", "yes", "Unstop"])
+def test_an_opt_in_keyword_brings_sms_back_and_the_history_is_kept(
+    post: Any, firm: Organization, contact: Contact, word: str
+) -> None:
+    post(INBOUND, inbound(firm, "STOP", sid="SM" + "1" * 32))
+    post(INBOUND, inbound(firm, word, sid="SM" + "2" * 32))
+    contact.refresh_from_db()
+    assert not contact.sms_opted_out and contact.can_receive_sms
+    assert list(ConsentEvent.objects.filter(contact=contact).values_list("kind", flat=True)) == [
+        "opted_in",
+        "opted_out",
+    ]
+
+
+def test_while_opted_out_messages_go_by_email_and_the_header_says_so(
+    post: Any,
+    client: Client,
+    firm: Organization,
+    contact: Contact,
+    owner: User,
+    fake_twilio: FakeTwilio,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    post(INBOUND, inbound(firm, "STOP"))
+    thread = Thread.objects.get(contact=contact)
+    with django_capture_on_commit_callbacks(execute=True):
+        message = actions.send_message(thread=thread, sender=owner, body="Your documents are ready")
+    message.refresh_from_db()
+    assert message.channel == "email" and fake_twilio.messages == []
+    client.force_login(owner)
+    html = client.get(f"/conversations/{thread.pk}/").text
+    assert "Opted out of SMS — messages go by email to jane@example.com" in html
+
+
+# --- Status callbacks -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sent_sms(
+    fake_twilio: FakeTwilio, thread: Thread, owner: User, django_capture_on_commit_callbacks: Any
+) -> Message:
+    with django_capture_on_commit_callbacks(execute=True):
+        message = actions.send_message(thread=thread, sender=owner, body="On its way")
+    message.refresh_from_db()
+    assert message.provider_sid
+    return message
+
+
+def status(message: Message, value: str, code: str = "") -> dict[str, str]:
+    params = {"MessageSid": message.provider_sid, "MessageStatus": value, "AccountSid": "AC1"}
+    if code:
+        params["ErrorCode"] = code
+    return params
+
+
+def test_status_moves_forward_and_never_back(post: Any, sent_sms: Message) -> None:
+    assert post(STATUS, status(sent_sms, "sent")).status_code == 204
+    sent_sms.refresh_from_db()
+    assert sent_sms.status == "sent"
+    post(STATUS, status(sent_sms, "delivered"))
+    post(STATUS, status(sent_sms, "sent"))  # late
+    post(STATUS, status(sent_sms, "queued"))  # out of order
+    post(STATUS, status(sent_sms, "delivered"))  # repeated
+    sent_sms.refresh_from_db()
+    assert sent_sms.status == "delivered"
+    assert sent_sms.status_changed_at <= timezone.now()
+
+
+@pytest.mark.parametrize(
+    "code", ["30004", "30005", "30006", "30007", "30008", "30032", "30034", "30036"]
+)
+def test_an_undelivered_text_falls_back_to_email_with_the_reason(
+    post: Any, sent_sms: Message, code: str
+) -> None:
+    post(STATUS, status(sent_sms, "undelivered", code))
+    sent_sms.refresh_from_db()
+    assert sent_sms.channel == "email" and sent_sms.status == "sent"
+    assert sent_sms.error_code == code and sent_sms.error_reason.startswith("Sent by email because")
+    post(STATUS, status(sent_sms, "delivered"))  # a late SMS receipt changes nothing now
+    sent_sms.refresh_from_db()
+    assert sent_sms.channel == "email"
+
+
+def test_an_unreachable_handset_gets_one_more_sms_then_email(
+    post: Any, fake_twilio: FakeTwilio, sent_sms: Message, settings: Any
+) -> None:
+    settings.SMS_RETRY_DELAY_SECONDS = 0
+    post(STATUS, status(sent_sms, "failed", "30003"))
+    sent_sms.refresh_from_db()
+    assert len(fake_twilio.messages) == 2 and sent_sms.channel == "sms"
+    assert sent_sms.provider_sid == fake_twilio.messages[1]["sid"]
+    post(STATUS, status(sent_sms, "failed", "30003"))
+    sent_sms.refresh_from_db()
+    assert len(fake_twilio.messages) == 2
+    assert sent_sms.channel == "email" and "unreachable" in sent_sms.error_reason
+
+
+def test_a_callback_for_an_unknown_message_is_acknowledged(post: Any, db: None) -> None:
+    response = post(STATUS, {"MessageSid": "SM" + "f" * 32, "MessageStatus": "delivered"})
+    assert response.status_code == 204
