@@ -39,7 +39,7 @@ def _plain_static_storage(settings: Any, tmp_path: Any) -> None:
 
 @pytest.fixture(autouse=True)
 def _tasks_must_not_fail() -> Any:
-    """Tasks run in-process and never propagate (like a worker); a task that fails fails the test."""
+    """Tasks run in-process and never raise (as in a worker); one that fails fails the test."""
     from celery.signals import task_failure
 
     failures: list[str] = []
