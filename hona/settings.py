@@ -130,6 +130,7 @@ else:
 # In-process tasks retry like a worker would (Celery re-runs them at once); a task that fails for
 # good is logged, as a worker would, instead of breaking the web request that enqueued it.
 CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_TASK_DEFAULT_QUEUE = env.string("CELERY_QUEUE", default="hona")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -38,6 +38,20 @@ def _plain_static_storage(settings: Any, tmp_path: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _tasks_in_process(request: pytest.FixtureRequest) -> Any:
+    """Tasks run in the test's own process, except in tests that start a real worker."""
+    from hona.celery import app
+
+    if request.node.get_closest_marker("worker"):
+        yield
+        return
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = eager
+
+
+@pytest.fixture(autouse=True)
 def _tasks_must_not_fail() -> Any:
     """Tasks run in-process and never raise (as in a worker); one that fails fails the test."""
     from celery.signals import task_failure

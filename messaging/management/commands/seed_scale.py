@@ -82,6 +82,8 @@ MESSAGE_COLUMNS = [
     "project_id",
     "created_at",
     "status_changed_at",
+    "sms_attempts",
+    "media_pending",
 ]
 FIRST = [
     "Maria",
@@ -294,6 +296,8 @@ class Command(BaseCommand):
                     projects[index],
                     moment,
                     moment,
+                    0 if inbound else 1,
+                    0,
                 )
 
 

@@ -1,0 +1,130 @@
+"""End to end through a real Celery worker: Redis as the broker, PostgreSQL shared with it.
+
+These run where CI runs them: with REDIS_URL set and DATABASE_URL on PostgreSQL (a worker in
+another process cannot see an SQLite test database held in memory).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from twilio.request_validator import RequestValidator
+
+from hona.models import User
+from messaging.models import Message, Thread
+from tests.fakes.twilio import FakeTwilio
+
+ROOT = Path(__file__).resolve().parents[1]
+ON_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+pytestmark = [
+    pytest.mark.worker,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        not (settings.REDIS_URL and ON_POSTGRES),
+        reason="needs REDIS_URL and DATABASE_URL on PostgreSQL (as in CI); `make test` alone "
+        "runs tasks in-process",
+    ),
+]
+
+
+def wait_for(check: Callable[[], bool], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.2)
+    raise AssertionError("the worker did not get there in time")
+
+
+@pytest.fixture
+def worker(fake_twilio: FakeTwilio, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    from hona.celery import app
+
+    db = connection.settings_dict
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "CELERY_QUEUE": queue,
+        "SMS_BACKEND": "twilio",
+        "TWILIO_API_BASE_URL": fake_twilio.base_url,
+        "TWILIO_ACCOUNT_SID": fake_twilio.account_sid,
+        "TWILIO_AUTH_TOKEN": fake_twilio.auth_token,
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    log = (tmp_path / "worker.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "hona", "worker", "--pool=solo", "-Q", queue,
+         "--without-mingle", "--without-gossip", "--without-heartbeat", "--loglevel=INFO"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    previous = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    try:
+        yield process
+    finally:
+        app.conf.task_default_queue = previous
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def test_a_message_sent_from_the_browser_is_delivered_by_the_worker(
+    worker: Any, fake_twilio: FakeTwilio, client: Client, thread: Thread, colleague: User
+) -> None:
+    client.force_login(colleague)
+    response = client.post(
+        f"/conversations/{thread.pk}/send/", {"body": "Delivered by a real worker"}
+    )
+    assert response.status_code == 302
+    message = Message.objects.get(thread=thread)
+    assert message.status in {"queued", "sending"}  # the web request only enqueued it
+
+    def accepted() -> bool:
+        message.refresh_from_db()
+        return bool(message.provider_sid)
+
+    wait_for(accepted)
+    assert [m["body"] for m in fake_twilio.messages] == ["Delivered by a real worker"]
+    assert message.provider_sid == fake_twilio.messages[0]["sid"]
+
+
+def test_inbound_media_is_fetched_by_the_worker(
+    worker: Any, fake_twilio: FakeTwilio, client: Client, thread: Thread, settings: Any
+) -> None:
+    settings.TWILIO_AUTH_TOKEN = fake_twilio.auth_token
+    url = fake_twilio.add_media("ME7", b"%PDF-1.4 lease", "application/pdf")
+    params = {
+        "MessageSid": "SM" + "7" * 32,
+        "From": thread.contact.phone,
+        "To": thread.organization.sms_number,
+        "Body": "The lease",
+        "NumMedia": "1",
+        "MediaUrl0": url,
+        "MediaContentType0": "application/pdf",
+    }
+    path = "/webhooks/twilio/messages/"
+    signature = RequestValidator(fake_twilio.auth_token).compute_signature(
+        settings.PUBLIC_BASE_URL + path, params
+    )
+    assert client.post(path, params, headers={"X-Twilio-Signature": signature}).status_code == 200
+    message = Message.objects.get(provider_sid=params["MessageSid"])
+    wait_for(lambda: message.attachments.exists())
+    assert message.attachments.get().file.read() == b"%PDF-1.4 lease"
