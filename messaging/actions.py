@@ -307,7 +307,9 @@ def send_message(
         sender=sender,
         files=files,
     )
-    deliver_message.delay_on_commit(message.pk)  # type: ignore[attr-defined]
+    message_id = message.pk
+    # Robust: if the broker is down the message stays queued and the sweeper sends it later.
+    transaction.on_commit(lambda: deliver_message.delay(message_id), robust=True)
     return message
 
 

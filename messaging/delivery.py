@@ -429,3 +429,35 @@ def _failed_on_the_way(message: Message, status: str, code: str) -> None:
             reason=f"The carrier reported that {reason} (error {code}).",
         )
     route_to_email(message, reason=reason, code=code, fallback=True)
+
+
+STUCK_AFTER = datetime.timedelta(minutes=2)
+
+
+def requeue_stuck_messages(*, now: datetime.datetime | None = None, limit: int = 500) -> int:
+    """Hand work that never reached a worker (Redis down when it was enqueued, a worker lost) back
+    to the queue. Safe to repeat: each step claims its message before acting."""
+    from messaging.tasks import deliver_message as deliver_task
+    from messaging.tasks import email_message
+
+    now = now or timezone.now()
+    outbound = Message.objects.filter(direction=Message.Direction.OUTBOUND, provider_sid="")
+    waiting = outbound.filter(
+        status__in=[Message.Status.QUEUED, Message.Status.SENDING],
+        channel=Message.Channel.PENDING,
+        status_changed_at__lt=now - STUCK_AFTER,
+    ).values_list("pk", flat=True)[:limit]
+    emails = outbound.filter(
+        status=Message.Status.SENDING,
+        channel=Message.Channel.EMAIL,
+        status_changed_at__lt=now - datetime.timedelta(minutes=30),
+    ).values_list("pk", "error_reason")[:limit]
+    count = 0
+    for message_id in waiting:
+        deliver_task.delay(message_id)
+        count += 1
+    for message_id, note in emails:
+        reason = note.removeprefix("Sent by email because ").rstrip(".") or "of an earlier error"
+        email_message.delay(message_id, reason)
+        count += 1
+    return count

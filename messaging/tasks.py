@@ -38,6 +38,13 @@ def email_message(self: Any, message_id: int, reason: str) -> None:
         raise self.retry(exc=error, countdown=_backoff(self.request.retries, base=30)) from None
 
 
+@shared_task(acks_late=True)
+def requeue_stuck_messages() -> int:
+    from messaging.delivery import requeue_stuck_messages as requeue
+
+    return requeue()
+
+
 @shared_task(bind=True, max_retries=6, acks_late=True)
 def fetch_inbound_media(self: Any, message_id: int) -> None:
     from messaging.inbound import MediaFetchError

@@ -9,6 +9,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from hona.models import Organization, User
 from messaging import actions, delivery
@@ -21,7 +22,9 @@ from tests.fakes.twilio import FakeTwilio
 def send(owner: User, django_capture_on_commit_callbacks: Any) -> Any:
     """Send as the firm admin and run what is enqueued on commit (Celery runs eagerly here)."""
 
-    def send_message(thread: Thread, body: str = "Your hearing is on Tuesday.", **kw: Any) -> Message:
+    def send_message(
+        thread: Thread, body: str = "Your hearing is on Tuesday.", **kw: Any
+    ) -> Message:
         with django_capture_on_commit_callbacks(execute=True):
             message = actions.send_message(thread=thread, sender=owner, body=body, **kw)
         message.refresh_from_db()
@@ -189,3 +192,17 @@ def test_the_thread_shows_the_fallback_reason(
     client.force_login(owner)
     html = client.get(reverse("messaging:thread-detail", args=[contact.thread.pk])).text
     assert "Sent by email because the phone number is a landline." in html
+
+
+def test_a_message_whose_task_was_lost_is_sent_by_the_sweeper(
+    fake_twilio: FakeTwilio, thread: Thread, owner: User
+) -> None:
+    # Enqueued work lost (the broker was down): nothing ran on commit.
+    message = actions.send_message(thread=thread, sender=owner, body="Still on for 3pm?")
+    assert fake_twilio.messages == []
+    assert delivery.requeue_stuck_messages() == 0  # too fresh to call stuck
+    later = timezone.now() + datetime.timedelta(minutes=3)
+    assert delivery.requeue_stuck_messages(now=later) == 1
+    message.refresh_from_db()
+    assert message.provider_sid == fake_twilio.messages[0]["sid"]
+    assert delivery.requeue_stuck_messages(now=later) == 0  # sent: nothing left to do
