@@ -1,17 +1,22 @@
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from hona.models import User
-from messaging.queries import unread_thread_count
+from notifications.queries import badge_counts
 
 
 def unread_badge(request: HttpRequest) -> dict[str, Any]:
-    """This user's unread thread count, counted once and only when a template shows it."""
+    """This user's unread threads and notices: one query, run only if a template shows them."""
     user = getattr(request, "user", None)
     if not isinstance(user, User) or user.organization_id is None:
         return {}
-    return {"unread_count": SimpleLazyObject(lambda: unread_thread_count(user))}
+    counts = cache(lambda: badge_counts(user))
+    return {
+        "unread_count": SimpleLazyObject(lambda: counts()[0]),
+        "notice_count": SimpleLazyObject(lambda: counts()[1]),
+    }
