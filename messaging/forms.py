@@ -39,7 +39,8 @@ class ComposerForm(forms.Form):
 
     def clean_body(self) -> str:
         body: str = self.cleaned_data.get("body") or ""
-        body = body.strip()
+        # Browsers send newlines as CRLF: count and store each as one character, like the counter.
+        body = body.replace("\r\n", "\n").replace("\r", "\n").strip()
         if len(body) > MAX_BODY:
             raise ValidationError(
                 f"This message is {len(body):,} characters long; the limit is {MAX_BODY:,}. "

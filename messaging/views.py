@@ -161,8 +161,9 @@ def _render_updates(
 ) -> HttpResponse:
     now = timezone.now()
     changed = queries.messages_changed_since(thread, since)
-    if any(m.direction == Message.Direction.INBOUND for m in changed):
+    read_now = any(m.direction == Message.Direction.INBOUND for m in changed) and (
         actions.mark_thread_read(user=request.user, thread=thread)
+    )
     context = {
         "thread": thread,
         "new_messages": [m for m in changed if m.created_at > since],
@@ -170,7 +171,10 @@ def _render_updates(
         "cursor": now.isoformat(),
         **extra,
     }
-    return render(request, "messaging/conversations.html#thread-updates", context)
+    response = render(request, "messaging/conversations.html#thread-updates", context)
+    if read_now:
+        trigger_client_event(response, "unread-changed")  # the badge drops at once
+    return response
 
 
 @never_cache

@@ -68,33 +68,45 @@
 
   /* <details data-menu> menus ------------------------------------------------------------ */
 
-  var menus = Array.prototype.slice.call(document.querySelectorAll("details[data-menu]"));
+  // Looked up on every use, so menus that htmx inserts later (a thread header, the badge after
+  // a refresh) behave like the ones in the first page load.
+  function allMenus() {
+    return Array.prototype.slice.call(document.querySelectorAll("details[data-menu]"));
+  }
 
-  menus.forEach(function (menu) {
-    menu.addEventListener("toggle", function () {
-      if (!menu.open) return;
+  // "toggle" does not bubble; listening in the capture phase sees every menu's.
+  document.addEventListener(
+    "toggle",
+    function (event) {
+      var menu = event.target;
+      if (!(menu instanceof HTMLDetailsElement) || !menu.hasAttribute("data-menu") || !menu.open) {
+        return;
+      }
       // One menu open at a time.
-      menus.forEach(function (other) {
-        if (other !== menu) other.open = false;
+      allMenus().forEach(function (other) {
+        if (other !== menu && other.open) other.open = false;
       });
-    });
-    // Close when keyboard focus leaves the menu.
-    menu.addEventListener("focusout", function (event) {
-      var next = event.relatedTarget;
-      if (menu.open && next && !menu.contains(next)) menu.open = false;
-    });
+    },
+    true
+  );
+
+  // Close a menu when keyboard focus leaves it.
+  document.addEventListener("focusout", function (event) {
+    var menu = event.target.closest && event.target.closest("details[data-menu]");
+    var next = event.relatedTarget;
+    if (menu && menu.open && next && !menu.contains(next)) menu.open = false;
   });
 
   // Close on a click anywhere outside (CSS also covers the page with a layer while one is open).
   document.addEventListener("click", function (event) {
-    menus.forEach(function (menu) {
+    allMenus().forEach(function (menu) {
       if (menu.open && !menu.contains(event.target)) menu.open = false;
     });
   });
 
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;
-    var openMenu = menus.filter(function (m) {
+    var openMenu = allMenus().filter(function (m) {
       return m.open;
     })[0];
     if (openMenu) {

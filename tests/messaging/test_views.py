@@ -606,3 +606,14 @@ def test_staff_download_files_and_twilio_fetches_them_from_a_signed_link(
     public = signed_in.get(media_url(attachment).removeprefix("http://127.0.0.1:8000"))
     assert public.status_code == 200
     assert signed_in.get("/media/forged-token/").status_code == 404
+
+
+def test_a_newline_counts_as_one_character_like_the_counter_shows(
+    signed_in: Client, thread: Thread
+) -> None:
+    body = ("line\r\n" * 320).strip()  # 1,599 characters with LF, 1,918 with CRLF
+    response = signed_in.post(
+        thread_url(thread, "thread-send"), {"body": body}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200
+    assert thread.messages.get().body == body.replace("\r\n", "\n")

@@ -1,0 +1,265 @@
+"""In Chromium: the Conversations workspace's own behaviour (static/js/workspace.js).
+
+The composer's counter and Send button, Ctrl+Enter, templates, the conversation link, files,
+live updates with the unread badge, the thread menu, and the thread on a phone.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import FilePayload, Page, expect
+
+from hona.models import Organization, User
+from messaging import actions
+from messaging.models import Thread
+from tests.conftest import PASSWORD, receive
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WAIT = 8_000  # ms: the live update polls every 4 s
+
+
+def sign_in(page: Page, live_server: Any, username: str) -> None:
+    page.goto(f"{live_server.url}/")
+    page.get_by_label("Username or email").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Conversations", level=1)).to_be_visible()
+
+
+def open_thread(page: Page, live_server: Any, thread: Thread) -> None:
+    page.goto(f"{live_server.url}/conversations/{thread.pk}/")
+    expect(
+        page.get_by_role("heading", name=re.compile(thread.contact.name), level=2)
+    ).to_be_visible()
+
+
+def test_the_counter_shows_segments_and_encoding_and_blocks_a_message_too_long(
+    page: Page, live_server: Any, owner: User, thread: Thread
+) -> None:
+    sign_in(page, live_server, "owner")
+    open_thread(page, live_server, thread)
+    box = page.get_by_label("Message to Jane Doe")
+    counter = page.locator("[data-composer-counter]")
+    send = page.get_by_role("button", name="Send", exact=True)
+
+    box.fill("a" * 160)
+    expect(counter).to_have_text("160 / 1600 characters · 1 SMS (GSM-7)")
+    box.press("a")
+    expect(counter).to_have_text("161 / 1600 characters · 2 SMS (GSM-7)")
+    # A GSM extension character such as "{" takes two of an SMS's 160 places.
+    box.fill("a" * 159 + "{")
+    expect(counter).to_have_text("160 / 1600 characters · 2 SMS (GSM-7)")
+    # One emoji and the whole message is UCS-2 (70 per SMS).
+    box.fill("Thanks \U0001f642")
+    expect(counter).to_have_text("8 / 1600 characters · 1 SMS (UCS-2)")
+    box.fill("é" * 70 + "ł")
+    expect(counter).to_contain_text("2 SMS (UCS-2)")
+
+    box.fill("x" * 1605)
+    expect(counter).to_contain_text("5 characters over the limit")
+    expect(box).to_have_attribute("aria-invalid", "true")
+    expect(send).to_be_disabled()
+    box.press("Control+Enter")  # refused in the browser too
+    box.fill("x" * 1600)
+    expect(send).to_be_enabled()
+    expect(box).not_to_have_attribute("aria-invalid", "true")
+    box.fill("")
+    expect(counter).to_have_text("0 / 1600 characters")
+    expect(page.locator("#message-list li.message-out")).to_have_count(0)
+
+
+def test_enter_adds_a_line_and_ctrl_enter_sends_without_a_reload(
+    page: Page, live_server: Any, owner: User, thread: Thread
+) -> None:
+    sign_in(page, live_server, "owner")
+    open_thread(page, live_server, thread)
+    # The desktop shows the list beside the thread, so no back link.
+    expect(page.get_by_role("link", name="All conversations")).to_be_hidden()
+    page.evaluate("window.stillTheSamePage = true")
+    box = page.get_by_label("Message to Jane Doe")
+    error = page.locator("#composer-error")
+
+    # Nothing written: the server's refusal shows above the box.
+    page.get_by_role("button", name="Send", exact=True).click()
+    expect(error).to_have_text("Write a message or attach a file.")
+
+    box.click()
+    box.press_sequentially("See you at 3pm.")
+    box.press("Enter")
+    box.press_sequentially("Bring the lease.")
+    expect(box).to_have_value("See you at 3pm.\nBring the lease.")
+    expect(page.locator("#message-list li.message-out")).to_have_count(0)
+
+    box.press("Control+Enter")
+    sent = page.locator("#message-list li.message-out", has_text="See you at 3pm.")
+    expect(sent).to_be_visible()
+    expect(sent.locator(".message-body")).to_contain_text("Bring the lease.")
+    expect(sent.locator(".message-status")).to_have_text(
+        re.compile(r"^(Queued|Sending|Sent|Delivered)$")
+    )
+    expect(box).to_have_value("")
+    expect(box).to_be_focused()
+    expect(page.locator("[data-composer-counter]")).to_have_text("0 / 1600 characters")
+    expect(error).to_be_hidden()
+    expect(page.locator("#message-list li.message")).to_have_count(1)
+    assert page.evaluate("window.stillTheSamePage") is True
+
+
+def test_a_template_and_the_conversation_link_go_in_at_the_caret(
+    page: Page, live_server: Any, firm: Organization, owner: User, thread: Thread
+) -> None:
+    actions.create_template(
+        organization=firm,
+        name="Office hours",
+        body="We are open 9 to 5, Monday to Friday.",
+        created_by=owner,
+    )
+    sign_in(page, live_server, "owner")
+    open_thread(page, live_server, thread)
+    box = page.get_by_label("Message to Jane Doe")
+    box.fill("Hello! ")
+
+    page.get_by_label("Add a file, template or link").click()
+    page.get_by_role("button", name="Insert message template").click()
+    picker = page.get_by_role("dialog", name="Insert message template")
+    expect(picker).to_be_visible()
+    picker.get_by_role("button", name=re.compile("Office hours")).click()
+    expect(picker).to_be_hidden()
+    expect(box).to_have_value("Hello! We are open 9 to 5, Monday to Friday.")
+    expect(box).to_be_focused()
+    expect(page.locator("[data-composer-counter]")).to_have_text(
+        "44 / 1600 characters · 1 SMS (GSM-7)"
+    )
+
+    page.get_by_label("Add a file, template or link").click()
+    page.get_by_role("button", name="Insert link to conversation").click()
+    expect(box).to_have_value(
+        re.compile(r"^Hello! We are open 9 to 5, Monday to Friday\. https?://\S+/p/\S+$")
+    )
+    expect(page.get_by_role("button", name="Insert link to conversation")).to_be_hidden()
+
+    # "New message template" carries the draft to the template form.
+    page.get_by_label("Add a file, template or link").click()
+    page.get_by_role("link", name="New message template").click()
+    expect(page.get_by_role("heading", name="New message template")).to_be_visible()
+    expect(page.get_by_label("Body")).to_have_value(re.compile(r"^Hello! We are open 9 to 5"))
+
+
+def test_a_chosen_file_is_listed_and_sent_as_an_attachment(
+    page: Page, live_server: Any, owner: User, thread: Thread
+) -> None:
+    sign_in(page, live_server, "owner")
+    open_thread(page, live_server, thread)
+    files = page.locator("[data-composer-files]")
+    listed = page.locator("[data-composer-file-list]")
+    chosen: list[FilePayload] = [
+        {"name": "lease.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 lease"},
+        {"name": "notes.txt", "mimeType": "text/plain", "buffer": b"not this one"},
+    ]
+    files.set_input_files(chosen)
+    expect(listed.locator("li")).to_have_count(2)
+    expect(listed).to_contain_text("lease.pdf")
+    listed.get_by_role("button", name="Remove notes.txt").click()
+    expect(listed.locator("li")).to_have_count(1)
+    assert files.evaluate("input => Array.from(input.files, f => f.name)") == ["lease.pdf"]
+
+    page.get_by_label("Message to Jane Doe").fill("The lease, signed.")
+    page.get_by_role("button", name="Send", exact=True).click()
+    sent = page.locator("#message-list li.message-out", has_text="The lease, signed.")
+    expect(sent.locator("a.attachment-file")).to_contain_text("lease.pdf")
+    expect(sent).not_to_contain_text("notes.txt")
+    expect(listed.locator("li")).to_have_count(0)
+    expect(page.locator("[data-composer-progress]")).to_be_hidden()
+    assert files.evaluate("input => input.files.length") == 0
+
+
+def test_a_client_message_appears_live_and_the_badge_stays_right(
+    page: Page, live_server: Any, owner: User, thread: Thread
+) -> None:
+    sign_in(page, live_server, "owner")
+    open_thread(page, live_server, thread)
+    summary = page.locator("[data-unread-summary]")
+    expect(summary).to_have_attribute("aria-label", "Messages: no unread conversations")
+
+    receive(thread, "Running ten minutes late, sorry!")
+    arrived = page.locator("#message-list li.message-in", has_text="Running ten minutes late")
+    expect(arrived).to_be_visible(timeout=WAIT)
+    expect(arrived).to_have_count(1)
+    # Read while open: the badge does not count it.
+    expect(summary).to_have_attribute("aria-label", "Messages: no unread conversations")
+    expect(page.locator("#unread-count .pill")).to_have_count(0)
+    assert not page.title().startswith("(")
+
+
+def test_the_badge_counts_a_message_in_another_conversation(
+    page: Page, live_server: Any, owner: User, thread: Thread, make_contact: Any, firm: Organization
+) -> None:
+    other = make_contact(firm, "Sam Lee").thread
+    sign_in(page, live_server, "owner")
+    open_thread(page, live_server, thread)
+    receive(other, "Quick question about my case")
+    receive(thread, "And one here")
+    # The message in the open thread arrives and refreshes the badge, which counts the other one.
+    expect(page.locator("#message-list li.message-in", has_text="And one here")).to_be_visible(
+        timeout=WAIT
+    )
+    summary = page.locator("[data-unread-summary]")
+    expect(summary).to_have_attribute("aria-label", "Messages: 1 unread conversation")
+    expect(page.locator("#unread-count .pill")).to_have_text("1")
+    expect(page).to_have_title(re.compile(r"^\(1\) "))
+    summary.click()
+    expect(page.locator("#unread-list")).to_contain_text("Sam Lee")
+
+
+def test_flagging_from_the_thread_menu(
+    page: Page, live_server: Any, owner: User, thread: Thread
+) -> None:
+    sign_in(page, live_server, "owner")
+    open_thread(page, live_server, thread)
+    header = page.locator("#thread-header")
+    row = page.locator(".conversation-row", has_text="Jane Doe")
+    expect(row.locator(".flag-icon")).to_have_count(0)
+
+    page.get_by_label("Thread actions").click()
+    page.get_by_role("button", name="Flag for team review").click()
+    expect(header.get_by_text("Flagged", exact=True)).to_be_visible()
+    expect(page.get_by_label("Thread actions")).to_be_focused()
+    # The new header's menu works like the first one: Escape closes it.
+    page.get_by_label("Thread actions").click()
+    expect(page.get_by_role("button", name="Unflag")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("button", name="Unflag")).to_be_hidden()
+
+    page.reload()
+    expect(row.locator(".flag-icon")).to_be_visible()
+    expect(header.get_by_text("Flagged", exact=True)).to_be_visible()
+
+
+def test_on_a_phone_the_thread_stands_alone_with_a_back_link(
+    page: Page, live_server: Any, owner: User, thread: Thread
+) -> None:
+    receive(
+        thread,
+        "The portal said https://claims.example.com/status/check?reference="
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyz and nothing else.",
+    )
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, live_server, "owner")
+    open_thread(page, live_server, thread)
+    back = page.get_by_role("link", name="All conversations")
+    expect(back).to_be_visible()
+    expect(page.get_by_role("heading", name="Conversations", level=1)).to_be_hidden()
+    send = page.get_by_role("button", name="Send", exact=True)
+    expect(send).to_be_in_viewport()
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    bubble = page.locator("li.message-in .message-bubble").last
+    assert bubble.evaluate("b => b.scrollWidth <= b.clientWidth")
+
+    back.click()
+    expect(page.get_by_role("heading", name="Conversations", level=1)).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile("Jane Doe"))).to_be_visible()
