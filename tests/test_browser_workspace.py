@@ -263,3 +263,46 @@ def test_on_a_phone_the_thread_stands_alone_with_a_back_link(
     back.click()
     expect(page.get_by_role("heading", name="Conversations", level=1)).to_be_visible()
     expect(page.get_by_role("link", name=re.compile("Jane Doe"))).to_be_visible()
+
+
+def test_a_day_at_the_desk_search_open_read_send_archive(
+    page: Page,
+    live_server: Any,
+    owner: User,
+    colleague: User,
+    thread: Thread,
+    make_contact: Any,
+    firm: Organization,
+) -> None:
+    """Find a client by search, open the thread (the dot clears for me, not my colleague), answer,
+    then archive it: it leaves All and waits under Archived."""
+    from messaging.queries import unread_thread_count
+
+    make_contact(firm, "Richard Roe", phone="(212) 555-0199")
+    receive(thread, "Did you get my documents?")
+    sign_in(page, live_server, "owner")
+    row = page.locator(".conversation-row", has_text="Jane Doe")
+    expect(row.locator(".dot-unread")).to_be_visible()
+
+    page.get_by_label("Search by contact").fill("415 555 01")
+    expect(page.locator(".conversation-row")).to_have_count(1)
+    expect(row).to_be_visible()
+    row.get_by_role("link").click()
+    expect(page.get_by_role("heading", name=re.compile("Jane Doe"), level=2)).to_be_visible()
+    expect(page.locator(".conversation-row.is-active .dot-unread")).to_have_count(0)
+    assert unread_thread_count(owner) == 0
+    assert unread_thread_count(colleague) == 1  # opening it cleared it for me only
+
+    page.get_by_label("Message to Jane Doe").fill("Yes, all three pages arrived.")
+    page.get_by_role("button", name="Send").click()
+    sent = page.locator("#message-list li.message-out", has_text="all three pages arrived")
+    expect(sent).to_be_visible()
+    expect(sent.locator(".message-status")).to_have_text(re.compile("Queued|Sending|Sent"))
+
+    page.get_by_label("Thread actions").click()
+    page.get_by_role("button", name="Archive").click()
+    expect(page.locator("#thread-header").get_by_text("Archived", exact=True)).to_be_visible()
+    page.goto(f"{live_server.url}/conversations/")
+    expect(page.locator(".conversation-row", has_text="Jane Doe")).to_have_count(0)
+    page.get_by_role("radio", name="Archived").check()
+    expect(page.locator(".conversation-row", has_text="Jane Doe")).to_be_visible()
