@@ -45,6 +45,14 @@ class Organization(models.Model):
         choices=TIMEZONE_CHOICES,
         validators=[validate_timezone],
     )
+    sms_per_second = models.DecimalField(
+        "texts per second",
+        max_digits=5,
+        decimal_places=2,
+        default=3,
+        help_text="The most texts sent per second from the firm's number (toll-free: 3). "
+        "0 means no limit.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -59,6 +67,9 @@ class Organization(models.Model):
             models.CheckConstraint(
                 condition=Q(sms_number="") | Q(sms_number__startswith="+"),
                 name="organization_sms_number_e164",
+            ),
+            models.CheckConstraint(
+                condition=Q(sms_per_second__gte=0), name="organization_sms_rate_not_negative"
             ),
         ]
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import time
 from email.utils import formataddr, parseaddr
 
 from django.conf import settings
@@ -25,6 +26,7 @@ from django.utils import timezone
 
 from messaging.models import Attachment, Contact, DeliveryEvent, Message
 from messaging.portal import portal_url
+from messaging.ratelimit import reserve_slot
 from messaging.sms import OutgoingSms, SmsRejected, SmsUnavailable, get_backend
 
 logger = logging.getLogger(__name__)
@@ -214,6 +216,13 @@ def deliver_message(*, message_id: int) -> None:
         media_urls=[media_url(a) for a in attachments],
         status_callback=status_callback_url(),
     )
+    wait = reserve_slot(message.organization.sms_number, message.organization.sms_per_second)
+    if wait < 0:
+        _update(message, status=Message.Status.QUEUED)
+        raise SmsUnavailable(
+            "The number's sending rate is used up.", ambiguous=False, retry_in=-wait
+        )
+    time.sleep(wait)
     backend = get_backend()
     if resumed:
         started = (message.send_started_at or message.created_at) - LOST_AFTER

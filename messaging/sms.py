@@ -54,9 +54,10 @@ class SmsRejected(Exception):
 class SmsUnavailable(Exception):
     """The provider could not take the message now (rate limit, outage, network)."""
 
-    def __init__(self, message: str, *, ambiguous: bool) -> None:
+    def __init__(self, message: str, *, ambiguous: bool, retry_in: float | None = None) -> None:
         super().__init__(message)
         self.ambiguous = ambiguous
+        self.retry_in = retry_in  # set when our own rate limit, not a failure, says "later"
 
 
 class SmsBackend(Protocol):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from celery import shared_task
@@ -21,6 +22,14 @@ def deliver_message(self: Any, message_id: int) -> None:
     try:
         deliver(message_id=message_id)
     except SmsUnavailable as error:
+        if error.retry_in is not None:
+            # Paced, not failed: wait in the broker, without using up a retry (in-process: here).
+            if self.request.is_eager:
+                time.sleep(error.retry_in)
+                deliver_message.apply((message_id,))
+            else:
+                deliver_message.apply_async((message_id,), countdown=max(error.retry_in, 0.1))
+            return
         if self.request.retries >= self.max_retries:
             give_up_on_sms(message_id=message_id, error=str(error))
             return

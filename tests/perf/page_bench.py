@@ -12,6 +12,7 @@ import os
 import statistics
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,7 @@ def main() -> int:
     from messaging.models import Thread
 
     setup_test_environment()
+    warnings.filterwarnings("ignore", message="No directory at")  # no collectstatic needed here
     call_command("migrate", verbosity=0)
     call_command("seed_scale", threads=THREADS, messages=MESSAGES)
     user = User.objects.get(username="scale")
