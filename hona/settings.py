@@ -132,8 +132,8 @@ else:
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_DEFAULT_QUEUE = env.string("CELERY_QUEUE", default="hona")
 CELERY_BEAT_SCHEDULE = {
-    # Messages whose task never reached a worker (Redis was down, a worker died) go again.
-    "requeue-stuck-messages": {"task": "messaging.tasks.requeue_stuck_messages", "schedule": 60.0},
+    # Messages stuck in queued or sending: re-sent, or their status asked of Twilio.
+    "reconcile-messages": {"task": "messaging.tasks.reconcile_messages", "schedule": 60.0},
 }
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

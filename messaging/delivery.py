@@ -443,9 +443,16 @@ def _failed_on_the_way(message: Message, status: str, code: str) -> None:
 STUCK_AFTER = datetime.timedelta(minutes=2)
 
 
-def requeue_stuck_messages(*, now: datetime.datetime | None = None, limit: int = 500) -> int:
-    """Hand work that never reached a worker (Redis down when it was enqueued, a worker lost) back
-    to the queue. Safe to repeat: each step claims its message before acting."""
+UNCONFIRMED_AFTER = datetime.timedelta(minutes=10)
+
+
+def reconcile_messages(*, now: datetime.datetime | None = None, limit: int = 500) -> int:
+    """Catch up on messages stuck in queued or sending; returns how many were acted on.
+
+    Work that never reached a worker (Redis down when it was enqueued, a worker lost) goes back to
+    the queue, and texts Twilio took but never reported on are asked about by their id (status
+    callbacks can be lost too). Safe to repeat: every step checks the message's state first.
+    """
     from messaging.tasks import deliver_message as deliver_task
     from messaging.tasks import email_message
 
@@ -461,7 +468,23 @@ def requeue_stuck_messages(*, now: datetime.datetime | None = None, limit: int =
         channel=Message.Channel.EMAIL,
         status_changed_at__lt=now - datetime.timedelta(minutes=30),
     ).values_list("pk", "error_reason")[:limit]
+    unconfirmed = (
+        Message.objects.filter(
+            direction=Message.Direction.OUTBOUND,
+            status=Message.Status.SENDING,
+            channel__in=[Message.Channel.SMS, Message.Channel.MMS],
+            status_changed_at__lt=now - UNCONFIRMED_AFTER,
+        )
+        .exclude(provider_sid="")
+        .values_list("provider_sid", flat=True)[:limit]
+    )
     count = 0
+    backend = get_backend()
+    for sid in unconfirmed:
+        found = backend.fetch_status(sid)
+        if found is not None and found[0] not in {"queued", "accepted", "sending", "scheduled"}:
+            apply_status_callback(sid=sid, status=found[0], error_code=found[1])
+            count += 1
     for message_id in waiting:
         deliver_task.delay(message_id)
         count += 1

@@ -63,6 +63,10 @@ class SmsUnavailable(Exception):
 class SmsBackend(Protocol):
     def send(self, sms: OutgoingSms) -> SmsReceipt: ...
 
+    def fetch_status(self, sid: str) -> tuple[str, str] | None:
+        """(status, error code) the provider has for a message now, if it can tell."""
+        ...
+
     def find_sent(self, sms: OutgoingSms, since: datetime.datetime) -> str | None:
         """The id of a message the provider already accepted with this content, if any."""
         ...
@@ -81,6 +85,9 @@ class ConsoleBackend:
     def find_sent(self, sms: OutgoingSms, since: datetime.datetime) -> str | None:
         return None
 
+    def fetch_status(self, sid: str) -> tuple[str, str] | None:
+        return None
+
 
 class MemoryBackend:
     """Keeps every SMS in `outbox`, for tests."""
@@ -92,6 +99,9 @@ class MemoryBackend:
         return SmsReceipt(sid=f"SM{uuid.uuid4().hex}", status="queued")
 
     def find_sent(self, sms: OutgoingSms, since: datetime.datetime) -> str | None:
+        return None
+
+    def fetch_status(self, sid: str) -> tuple[str, str] | None:
         return None
 
 
@@ -154,6 +164,14 @@ class TwilioBackend:
             if (message.body or "") == sms.body:
                 return str(message.sid)
         return None
+
+    def fetch_status(self, sid: str) -> tuple[str, str] | None:
+        try:
+            message = self.client.messages(sid).fetch()
+        except Exception as error:  # reconciliation is best effort; it runs again later
+            logger.warning("Could not fetch the status of %s: %s", sid, type(error).__name__)
+            return None
+        return str(message.status or ""), str(message.error_code or "")
 
 
 def get_backend() -> SmsBackend:

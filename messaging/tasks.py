@@ -48,10 +48,10 @@ def email_message(self: Any, message_id: int, reason: str) -> None:
 
 
 @shared_task(acks_late=True)
-def requeue_stuck_messages() -> int:
-    from messaging.delivery import requeue_stuck_messages as requeue
+def reconcile_messages() -> int:
+    from messaging.delivery import reconcile_messages as reconcile
 
-    return requeue()
+    return reconcile()
 
 
 @shared_task(bind=True, max_retries=6, acks_late=True)

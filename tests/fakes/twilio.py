@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
@@ -27,6 +28,9 @@ ERRORS = {
 }
 
 
+PRIVATE = {"media_urls", "received_at"}  # what the fake records but Twilio would not answer
+
+
 @dataclass
 class FakeTwilio:
     account_sid: str = "AC" + "0" * 32
@@ -40,6 +44,13 @@ class FakeTwilio:
     def fail_next(self, *outcomes: str) -> None:
         """Queue outcomes for the next create requests: "429", "500" or "drop-after-accept"."""
         self.script.extend(outcomes)
+
+    def set_status(self, sid: str, status: str, error_code: int | None = None) -> None:
+        """What Twilio would report for a message now (without calling back)."""
+        for message in self.messages:
+            if message["sid"] == sid:
+                message["status"] = status
+                message["error_code"] = error_code
 
     def add_media(self, name: str, content: bytes, content_type: str) -> str:
         self.media[name] = (content, content_type)
@@ -95,13 +106,14 @@ def _handler(state: FakeTwilio) -> type[BaseHTTPRequestHandler]:
                 "status": "queued",
                 "num_media": str(len(form.get("MediaUrl", []))),
                 "direction": "outbound-api",
+                "received_at": time.time(),
             }
             state.messages.append(created)
             if outcome == "drop-after-accept":
                 self.close_connection = True
                 self.connection.close()  # accepted, but the answer never arrives
                 return None
-            public = {k: v for k, v in created.items() if k != "media_urls"}
+            public = {k: v for k, v in created.items() if k not in PRIVATE}
             return self._json(201, public)
 
         def do_GET(self) -> None:
@@ -125,12 +137,18 @@ def _handler(state: FakeTwilio) -> type[BaseHTTPRequestHandler]:
                 return None
             if not self._authorised():
                 return self._error(401, 20003, "Authenticate")
+            if "/Messages/SM" in parts.path and parts.path.endswith(".json"):
+                sid = parts.path.rsplit("/", 1)[-1].removesuffix(".json")
+                for m in state.messages:
+                    if m["sid"] == sid:
+                        return self._json(200, {k: v for k, v in m.items() if k not in PRIVATE})
+                return self._error(404, 20404, "Not found")
             if parts.path.endswith("/Messages.json"):
                 query = parse_qs(parts.query)
                 to = query.get("To", [None])[0]
                 sender = query.get("From", [None])[0]
                 found = [
-                    {k: v for k, v in m.items() if k != "media_urls"}
+                    {k: v for k, v in m.items() if k not in PRIVATE}
                     for m in state.messages
                     if (to is None or m["to"] == to) and (sender is None or m["from"] == sender)
                 ]

@@ -200,9 +200,51 @@ def test_a_message_whose_task_was_lost_is_sent_by_the_sweeper(
     # Enqueued work lost (the broker was down): nothing ran on commit.
     message = actions.send_message(thread=thread, sender=owner, body="Still on for 3pm?")
     assert fake_twilio.messages == []
-    assert delivery.requeue_stuck_messages() == 0  # too fresh to call stuck
+    assert delivery.reconcile_messages() == 0  # too fresh to call stuck
     later = timezone.now() + datetime.timedelta(minutes=3)
-    assert delivery.requeue_stuck_messages(now=later) == 1
+    assert delivery.reconcile_messages(now=later) == 1
     message.refresh_from_db()
     assert message.provider_sid == fake_twilio.messages[0]["sid"]
-    assert delivery.requeue_stuck_messages(now=later) == 0  # sent: nothing left to do
+    assert delivery.reconcile_messages(now=later) == 0  # sent: nothing left to do
+
+
+def test_a_text_whose_status_callback_never_came_is_reconciled_by_asking_twilio(
+    fake_twilio: FakeTwilio, thread: Thread, send: Any
+) -> None:
+    message = send(thread)
+    assert message.status == Message.Status.SENDING
+    fake_twilio.set_status(message.provider_sid, "delivered")
+    assert delivery.reconcile_messages() == 0  # too early to worry
+    later = timezone.now() + datetime.timedelta(minutes=11)
+    assert delivery.reconcile_messages(now=later) == 1
+    message.refresh_from_db()
+    assert message.status == Message.Status.DELIVERED
+    assert (
+        "GET",
+        f"/2010-04-01/Accounts/{fake_twilio.account_sid}/Messages/{message.provider_sid}.json",
+    ) in fake_twilio.requests
+
+
+def test_a_text_twilio_reports_undelivered_on_reconciliation_falls_back_to_email(
+    fake_twilio: FakeTwilio, thread: Thread, send: Any
+) -> None:
+    message = send(thread)
+    fake_twilio.set_status(message.provider_sid, "undelivered", 30005)
+    delivery.reconcile_messages(now=timezone.now() + datetime.timedelta(minutes=11))
+    message.refresh_from_db()
+    assert message.channel == Message.Channel.EMAIL
+    assert "no longer in service" in message.error_reason
+
+
+def test_a_burst_never_exceeds_the_numbers_rate(
+    fake_twilio: FakeTwilio, firm: Organization, thread: Thread, send: Any
+) -> None:
+    Organization.objects.filter(pk=firm.pk).update(sms_per_second=3)
+    for index in range(7):
+        send(thread, f"Burst {index}")
+    times = sorted(m["received_at"] for m in fake_twilio.messages)
+    assert len(times) == 7
+    # Slots are a third of a second apart; what the fake sees adds a little network jitter.
+    for start in range(len(times) - 3):
+        assert times[start + 3] - times[start] >= 0.8
+    assert (len(times) - 1) / (times[-1] - times[0]) <= 3.3
