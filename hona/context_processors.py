@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from hona.models import User
@@ -12,4 +13,4 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if not isinstance(user, User) or user.organization is None:
         return {}
-    return {"firm": user.organization}
+    return {"firm": user.organization, "dev_tools": settings.DEBUG}

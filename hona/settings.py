@@ -196,6 +196,9 @@ SMS_BACKEND = env.choice("SMS_BACKEND", ["console", "twilio", "memory"], default
 TWILIO_ACCOUNT_SID = env.string("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env.string("TWILIO_AUTH_TOKEN", default="")
 TWILIO_API_BASE_URL = env.origin("TWILIO_API_BASE_URL", default="https://api.twilio.com")
+if DEBUG and not TWILIO_AUTH_TOKEN:
+    # The phone simulator signs its webhooks like Twilio; on a developer's machine only.
+    TWILIO_AUTH_TOKEN = "development-only-twilio-auth-token"  # noqa: S105 - not a secret
 if SMS_BACKEND == "twilio" and not (TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN):
     raise ImproperlyConfigured(
         "SMS_BACKEND=twilio needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN to be set."

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from messaging import views, webhooks
+from messaging import simulator, views, webhooks
 
 app_name = "messaging"
 
@@ -23,6 +23,8 @@ urlpatterns = [
     path("webhooks/twilio/messages/", webhooks.twilio_inbound, name="twilio-inbound"),
     path("webhooks/twilio/status/", webhooks.twilio_status, name="twilio-status"),
     path("p/<str:token>/", views.portal_open, name="portal-open"),
+    path("dev/phone/", simulator.phone, name="phone-simulator"),
+    path("dev/phone/reply/", simulator.phone_reply, name="phone-reply"),
     path("templates/", views.template_list, name="template-list"),
     path("templates/new/", views.template_create, name="template-create"),
     path("templates/<int:pk>/edit/", views.template_edit, name="template-edit"),
