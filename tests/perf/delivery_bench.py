@@ -1,0 +1,278 @@
+"""Delivery figures on this machine, run by `make bench` after the page benchmark.
+
+1. Inbound webhook under gunicorn (2 sync workers, 8 concurrent clients posting signed Twilio
+   webhooks): requests per second and p50/p99, next to pgbench's TPS for the same statements
+   (insert the message, update the thread, mark it unread for two staff) on the same PostgreSQL.
+2. Outbound pacing: two real Celery workers on Redis deliver a burst to the fake Twilio API; the
+   rate the fake observes with the firm's limit at 3 texts per second, and with no limit.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hona.settings")
+
+TOKEN = "bench-twilio-token"
+INBOUND_REQUESTS = int(os.environ.get("BENCH_INBOUND", "2000"))
+CLIENTS = 8
+BURST = int(os.environ.get("BENCH_BURST", "24"))
+PG_BIN = Path(sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1])
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_http(url: str, seconds: float = 20) -> None:
+    import requests
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.RequestException:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def setup_firm(sms_number: str, name: str, contacts: int) -> Any:
+    from hona.actions import create_organization, create_staff_user
+    from hona.models import Organization
+    from messaging.models import Contact, Thread
+
+    firm = Organization.objects.filter(sms_number=sms_number).first()
+    if firm is None:
+        firm = create_organization(name=name, sms_number=sms_number)
+        for index in range(2):
+            create_staff_user(organization=firm, username=f"{name}-{index}".lower(), password=None)
+        made = Contact.objects.bulk_create(
+            Contact(
+                organization=firm, name=f"Client {i}", phone=f"+1650{i:07d}", phone_textable=True
+            )
+            for i in range(contacts)
+        )
+        Thread.objects.bulk_create(Thread(organization=firm, contact=c) for c in made)
+    return firm
+
+
+def inbound_benchmark(database_url: str) -> None:
+    import requests
+    from twilio.request_validator import RequestValidator
+
+    firm = setup_firm("+18885550997", "Bench Inbound", 1000)
+    port = free_port()
+    public = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "PUBLIC_BASE_URL": public,
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "TWILIO_ACCOUNT_SID": "AC" + "b" * 32,
+        "DJANGO_DEBUG": "false",
+        "LOG_LEVEL": "WARNING",
+    }
+    env.pop("REDIS_URL", None)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "hona.wsgi:application", "--workers", "2",
+         "--bind", f"127.0.0.1:{port}", "--no-control-socket", "--log-level", "warning"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        wait_http(f"{public}/healthz/")
+        validator = RequestValidator(TOKEN)
+        path = "/webhooks/twilio/messages/"
+        latencies: list[float] = []
+        lock = threading.Lock()
+        per_client = INBOUND_REQUESTS // CLIENTS
+
+        def client(offset: int, count: int = per_client) -> None:
+            session = requests.Session()
+            mine = []
+            for i in range(count):
+                params = {
+                    "MessageSid": "SM" + uuid.uuid4().hex,
+                    "From": f"+1650{(offset * per_client + i) % 1000:07d}",
+                    "To": firm.sms_number,
+                    "Body": "Running late, be there in ten",
+                    "NumMedia": "0",
+                }
+                signature = validator.compute_signature(public + path, params)
+                start = time.perf_counter()
+                response = session.post(
+                    public + path, data=params, headers={"X-Twilio-Signature": signature}
+                )
+                mine.append((time.perf_counter() - start) * 1000)
+                assert response.status_code == 200, response.status_code
+            with lock:
+                latencies.extend(mine)
+
+        client(CLIENTS, 40)  # warm the workers' connections and caches
+        latencies.clear()
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - started
+    finally:
+        server.terminate()
+        server.wait(10)
+    latencies.sort()
+    p99 = latencies[int(len(latencies) * 0.99) - 1]
+    print(
+        f"inbound webhook, gunicorn 2 workers, {CLIENTS} clients, {len(latencies)} requests: "
+        f"{len(latencies) / elapsed:.0f} req/s, p50 {statistics.median(latencies):.1f} ms, "
+        f"p99 {p99:.1f} ms"
+    )
+    print(f"pgbench, the same statements, {CLIENTS} clients: {pgbench(database_url, firm):.0f} TPS")
+
+
+def pgbench(database_url: str, firm: Any) -> float:
+    from hona.models import User
+    from messaging.models import Thread
+
+    thread_ids = list(Thread.objects.filter(organization=firm).values_list("pk", flat=True))
+    users = list(User.objects.filter(organization=firm).values_list("pk", flat=True))
+    script = f"""
+\\set t random({min(thread_ids)}, {max(thread_ids)})
+BEGIN;
+INSERT INTO messaging_message (organization_id, thread_id, direction, body, channel, status,
+  provider_sid, error_code, error_reason, created_at, status_changed_at, sms_attempts,
+  media_pending)
+VALUES ({firm.pk}, :t, 'in', 'Running late, be there in ten', 'sms', 'received',
+  md5(random()::text || clock_timestamp()::text), '', '', now(), now(), 0, 0);
+UPDATE messaging_thread SET last_message_at = now(), last_inbound_at = now(),
+  last_message_preview = 'Running late, be there in ten', is_archived = false WHERE id = :t;
+INSERT INTO messaging_unreadthread (user_id, thread_id, since)
+  VALUES ({users[0]}, :t, now()), ({users[1]}, :t, now()) ON CONFLICT DO NOTHING;
+COMMIT;
+"""  # noqa: S608 - ids from our own database, for pgbench
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as handle:
+        handle.write(script)
+    result = subprocess.run(
+        [str(PG_BIN / "pgbench"), "-n", "-c", str(CLIENTS), "-j", "2", "-T", "10", "-f",
+         handle.name, database_url],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    match = re.search(r"tps = ([\d.]+)", result.stdout)
+    return float(match.group(1)) if match else 0.0
+
+
+def outbound_benchmark(database_url: str, redis_url: str) -> None:
+    from django.db import connection
+
+    from hona.models import Organization
+    from messaging import actions
+    from messaging.models import Thread
+    from tests.fakes.twilio import FakeTwilioServer
+
+    firm = setup_firm("+18885550996", "Bench Outbound", BURST)
+    sender = firm.users.first()
+    threads = list(Thread.objects.filter(organization=firm).select_related("contact")[:BURST])
+    queue = f"bench-{uuid.uuid4().hex[:6]}"
+    from hona.celery import app
+
+    app.conf.task_default_queue = queue
+    app.conf.task_always_eager = False
+    app.conf.broker_url = redis_url  # type: ignore[misc]
+    with FakeTwilioServer() as twilio:
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "CELERY_QUEUE": queue,
+            "SMS_BACKEND": "twilio",
+            "TWILIO_API_BASE_URL": twilio.base_url,
+            "TWILIO_ACCOUNT_SID": twilio.account_sid,
+            "TWILIO_AUTH_TOKEN": twilio.auth_token,
+            "LOG_LEVEL": "WARNING",
+        }
+        workers = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "hona",
+                    "worker",
+                    "--pool=threads",
+                    "--concurrency=4",
+                    "-Q",
+                    queue,
+                    "--without-mingle",
+                    "--without-gossip",
+                    "--without-heartbeat",
+                    "--loglevel=WARNING",
+                    "-n",
+                    f"bench{n}@%h",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for n in range(2)
+        ]
+        try:
+            time.sleep(2)
+            for limit in (3, 0):
+                Organization.objects.filter(pk=firm.pk).update(sms_per_second=limit)
+                before = len(twilio.messages)
+                for thread in threads:
+                    actions.send_message(thread=thread, sender=sender, body=f"Burst, limit {limit}")
+                connection.close()
+                deadline = time.monotonic() + 60
+                while len(twilio.messages) < before + BURST and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                times = sorted(m["received_at"] for m in twilio.messages[before:])
+                rate = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else 0.0
+                busiest = max(sum(1 for t in times if s <= t < s + 1) for s in times)
+                label = f"{limit} per second" if limit else "no limit"
+                print(
+                    f"outbound burst of {BURST}, 2 workers x 4 threads, limit {label}: the fake "
+                    f"Twilio saw {rate:.1f} texts/s on average, at most {busiest} in any second"
+                )
+        finally:
+            for worker in workers:
+                worker.terminate()
+            for worker in workers:
+                worker.wait(10)
+
+
+def main() -> int:
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    database_url = os.environ["DATABASE_URL"]
+    call_command("migrate", verbosity=0)
+    print()
+    inbound_benchmark(database_url)
+    redis_url = str(settings.REDIS_URL or "redis://127.0.0.1:6379/14")
+    outbound_benchmark(database_url, redis_url)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
