@@ -40,6 +40,7 @@ class FakeTwilio:
     script: deque[str] = field(default_factory=deque)
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     base_url: str = ""
+    media_failures: int = 0  # how many media requests to answer 503 first
 
     def fail_next(self, *outcomes: str) -> None:
         """Queue outcomes for the next create requests: "429", "500" or "drop-after-accept"."""
@@ -122,6 +123,9 @@ def _handler(state: FakeTwilio) -> type[BaseHTTPRequestHandler]:
             if "/Media/" in parts.path:
                 if not self._authorised():
                     return self._error(401, 20003, "Authenticate")
+                if state.media_failures > 0:
+                    state.media_failures -= 1
+                    return self._error(503, 20503, "Service Unavailable")
                 name = parts.path.rsplit("/", 1)[-1]
                 self.send_response(307)
                 self.send_header("Location", f"{state.base_url}/cdn/{name}")

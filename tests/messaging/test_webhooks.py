@@ -162,6 +162,21 @@ def test_mms_media_is_downloaded_with_basic_auth_following_the_redirect(
     assert ("GET", "/cdn/ME1") in fake_twilio.requests  # followed Twilio's redirect
 
 
+def test_media_download_is_retried_when_twilio_is_briefly_unavailable(
+    post: Any, fake_twilio: FakeTwilio, firm: Organization, contact: Contact, settings: Any
+) -> None:
+    settings.TWILIO_AUTH_TOKEN = fake_twilio.auth_token = "webhook-test-token"
+    fake_twilio.media_failures = 2
+    url = fake_twilio.add_media("ME2", b"%PDF-1.4 scan", "application/pdf")
+    post(
+        INBOUND,
+        inbound(firm, "scan", NumMedia="1", MediaUrl0=url, MediaContentType0="application/pdf"),
+    )
+    message = Message.objects.get()
+    assert message.attachments.get().file.read() == b"%PDF-1.4 scan"
+    assert fake_twilio.media_failures == 0
+
+
 # --- Opt-out ------------------------------------------------------------------------------------
 
 
