@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
 import pytest
@@ -248,3 +249,21 @@ def test_a_burst_never_exceeds_the_numbers_rate(
     for start in range(len(times) - 3):
         assert times[start + 3] - times[start] >= 0.8
     assert (len(times) - 1) / (times[-1] - times[0]) <= 3.3
+
+
+def test_files_too_large_for_email_go_as_signed_download_links(
+    firm: Organization, send: Any, client: Client, settings: Any
+) -> None:
+    settings.UPLOAD_MAX_BYTES = 20 * 1024 * 1024
+    contact = actions.create_contact(organization=firm, name="Erik Larsen", email="erik@example.no")
+    big = actions.NewFile(
+        "deposition.pdf", b"%PDF-1.4" + b"0" * (11 * 1024 * 1024), "application/pdf"
+    )
+    message = send(contact.thread, "The full deposition", files=[big])
+    assert message.channel == Message.Channel.EMAIL and message.status == Message.Status.SENT
+    [email] = mail.outbox
+    assert email.attachments == []
+    link = re.search(r"deposition\.pdf: (http://127\.0\.0\.1:8000/files/\S+/)", str(email.body))
+    assert link, email.body
+    download = client.get(link.group(1).removeprefix("http://127.0.0.1:8000"))
+    assert download.status_code == 200 and download.getvalue().startswith(b"%PDF-1.4")
