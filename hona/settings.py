@@ -188,8 +188,11 @@ UPLOAD_MAX_BYTES = env.integer("UPLOAD_MAX_BYTES", default=25 * 1024 * 1024, min
 # A text that Twilio could not hand to a switched-off phone (30003) is tried once more after this.
 SMS_RETRY_DELAY_SECONDS = env.integer("SMS_RETRY_DELAY_SECONDS", default=300, minimum=0)
 
-# Client portal: personal links expire after this many days.
+# Client portal: personal links expire after this many days; clients upload files up to this size.
 PORTAL_LINK_MAX_AGE_DAYS = env.integer("PORTAL_LINK_MAX_AGE_DAYS", default=30, minimum=1)
+PORTAL_UPLOAD_MAX_BYTES = env.integer(
+    "PORTAL_UPLOAD_MAX_BYTES", default=25 * 1024 * 1024, minimum=1024
+)
 
 # SMS through Twilio, or printed to the console on a developer's machine.
 SMS_BACKEND = env.choice("SMS_BACKEND", ["console", "twilio", "memory"], default="console")
@@ -240,7 +243,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redact_signed_links": {"()": "hona.logfilters.RedactSignedLinks"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_signed_links"],
+        }
+    },
     "root": {
         "handlers": ["console"],
         "level": env.choice("LOG_LEVEL", ["DEBUG", "INFO", "WARNING", "ERROR"], "INFO"),

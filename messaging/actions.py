@@ -371,3 +371,46 @@ def update_template(*, template: MessageTemplate, name: str, body: str) -> Messa
 @transaction.atomic
 def delete_template(*, template: MessageTemplate) -> None:
     template.delete()
+
+
+@transaction.atomic
+def revoke_portal_links(*, contact: Contact) -> None:
+    """Every link made so far stops opening the thread (a new one can be sent afterwards)."""
+    contact.portal_revoked_at = timezone.now()
+    contact.save(update_fields=["portal_revoked_at", "updated_at"])
+
+
+@transaction.atomic
+def receive_portal_message(*, contact: Contact, body: str, files: Sequence[NewFile]) -> Message:
+    """What a client writes or uploads in the portal: an inbound message on the portal channel."""
+    thread = Thread.objects.select_for_update().get(contact=contact)
+    return record_message(
+        thread=thread,
+        direction=Message.Direction.INBOUND,
+        body=body,
+        channel=Message.Channel.PORTAL,
+        status=Message.Status.RECEIVED,
+        files=[NewFile(f.name, f.content, f.content_type, Attachment.Source.PORTAL) for f in files],
+    )
+
+
+@transaction.atomic
+def update_contact(
+    *,
+    contact: Contact,
+    name: str,
+    kind: str,
+    phone: str,
+    email: str,
+    notification_preference: str,
+) -> Contact:
+    """Staff edit a contact; a changed phone is checked again (and may become textable)."""
+    contact.name = name.strip()
+    contact.kind = kind
+    contact.email = email.strip()
+    contact.notification_preference = notification_preference
+    if phone.strip() != contact.phone_display and phone.strip() != contact.phone:
+        apply_phone(contact, phone)
+    contact.full_clean()
+    contact.save()
+    return contact

@@ -130,3 +130,37 @@ class TemplateForm(forms.ModelForm):
 
 class ProjectChoiceForm(forms.Form):
     project = forms.IntegerField(required=False)
+
+
+class ContactForm(forms.ModelForm):
+    phone = forms.CharField(
+        required=False,
+        max_length=40,
+        label="Mobile phone",
+        help_text="Any common format, such as (415) 555-0134. Leave empty for email only.",
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+
+    class Meta:
+        model = Contact
+        fields = ["name", "kind", "phone", "email", "notification_preference"]
+        labels = {"notification_preference": "Notification preference"}
+        help_texts = {
+            "notification_preference": "How automated notices (such as “a new file is waiting "
+            "for you”) reach this client. Two-way messages to a textable number always go by SMS."
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.phone:
+            self.initial["phone"] = self.instance.phone_display
+
+    def clean_phone(self) -> str:
+        phone: str = self.cleaned_data.get("phone") or ""
+        if phone.strip():
+            parse_phone(phone)
+        return phone
+
+    def _post_clean(self) -> None:
+        # Phone normalisation and uniqueness are checked by the update action.
+        pass

@@ -67,6 +67,11 @@ class Contact(models.Model):
     )
     sms_opted_out_at = models.DateTimeField(null=True, blank=True)
     projects = models.ManyToManyField(Project, blank=True, related_name="clients")
+    portal_revoked_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Portal links made before this moment no longer open the thread.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

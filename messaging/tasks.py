@@ -64,3 +64,13 @@ def fetch_inbound_media(self: Any, message_id: int) -> None:
         fetch(message_id=message_id, final_attempt=final)
     except MediaFetchError as error:
         raise self.retry(exc=error, countdown=_backoff(self.request.retries)) from None
+
+
+@shared_task(bind=True, max_retries=3, acks_late=True)
+def send_portal_link(self: Any, contact_id: int) -> None:
+    from messaging.notices import deliver_portal_link
+
+    try:
+        deliver_portal_link(contact_id=contact_id)
+    except OSError as error:
+        raise self.retry(exc=error, countdown=_backoff(self.request.retries, base=30)) from None

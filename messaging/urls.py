@@ -1,6 +1,6 @@
 from django.urls import path
 
-from messaging import simulator, views, webhooks
+from messaging import portal_views, simulator, views, webhooks
 
 app_name = "messaging"
 
@@ -22,7 +22,13 @@ urlpatterns = [
     path("files/<str:token>/", views.download, name="download"),
     path("webhooks/twilio/messages/", webhooks.twilio_inbound, name="twilio-inbound"),
     path("webhooks/twilio/status/", webhooks.twilio_status, name="twilio-status"),
-    path("p/<str:token>/", views.portal_open, name="portal-open"),
+    path("p/<str:token>/", portal_views.portal_open, name="portal-open"),
+    path("portal/", portal_views.portal_thread, name="portal-thread"),
+    path("portal/updates/", portal_views.portal_updates, name="portal-updates"),
+    path("portal/send/", portal_views.portal_send, name="portal-send"),
+    path("portal/files/<int:pk>/", portal_views.portal_file, name="portal-file"),
+    path("conversations/<int:pk>/revoke-link/", views.revoke_link, name="thread-revoke-link"),
+    path("contacts/<int:pk>/edit/", views.contact_edit, name="contact-edit"),
     path("dev/phone/", simulator.phone, name="phone-simulator"),
     path("dev/phone/reply/", simulator.phone_reply, name="phone-reply"),
     path("templates/", views.template_list, name="template-list"),

@@ -27,9 +27,15 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from hona.http import AuthenticatedHttpRequest
 from messaging import actions, queries
 from messaging.delivery import DOWNLOAD_MAX_AGE, MMS_TYPES, read_media_token
-from messaging.forms import ComposerForm, NewConversationForm, ProjectChoiceForm, TemplateForm
+from messaging.forms import (
+    ComposerForm,
+    ContactForm,
+    NewConversationForm,
+    ProjectChoiceForm,
+    TemplateForm,
+)
 from messaging.models import MAX_BODY, Attachment, Message, Thread
-from messaging.portal import InvalidPortalLink, portal_url, read_portal_token
+from messaging.portal import portal_url
 from messaging.queries import ConversationFilter
 from projects.models import Project
 
@@ -301,6 +307,45 @@ def set_project(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def revoke_link(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Stop every portal link sent to this contact so far (a new one can be inserted later)."""
+    thread = queries.get_thread_for_user(request.user, pk)
+    actions.revoke_portal_links(contact=thread.contact)
+    flash.success(
+        request,
+        f"The earlier conversation links of {thread.contact.name} no longer work. "
+        "Insert a new link to send them one.",
+    )
+    if request.htmx:
+        return _header_response(request, thread)
+    return redirect("messaging:thread-detail", pk=thread.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    contact = queries.get_contact_for_user(request.user, pk)
+    form = ContactForm(request.POST or None, instance=contact)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.update_contact(contact=contact, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            flash.success(request, f"{contact.name} saved.")
+            thread = Thread.objects.filter(contact=contact).only("pk").first()
+            if thread is not None:
+                return redirect("messaging:thread-detail", pk=thread.pk)
+            return redirect("messaging:conversation-list")
+    return render(
+        request,
+        "messaging/contact_form.html",
+        {"active_nav": "conversations", "form": form, "contact": contact},
+    )
+
+
+@login_required
 @require_GET
 def portal_link(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The contact's personal portal link, for "Insert link to conversation"."""
@@ -380,30 +425,6 @@ def _file_response(attachment: Attachment, *, inline: bool) -> FileResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
-
-
-# --- Client portal (the link's landing page) ------------------------------------------------------
-
-
-@never_cache
-@require_GET
-def portal_open(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        link = read_portal_token(token)
-    except InvalidPortalLink:
-        return render(request, "messaging/portal_link.html", {"valid": False}, status=404)
-    thread = (
-        Thread.objects.filter(contact_id=link.contact_id, organization_id=link.organization_id)
-        .select_related("contact", "organization")
-        .first()
-    )
-    if thread is None:
-        return render(request, "messaging/portal_link.html", {"valid": False}, status=404)
-    return render(
-        request,
-        "messaging/portal_link.html",
-        {"valid": True, "firm": thread.organization, "contact": thread.contact},
-    )
 
 
 # --- Message templates ----------------------------------------------------------------------------

@@ -1,0 +1,212 @@
+"""The client portal: a personal link opens the client's own thread, where they read, reply and
+send files. Nothing internal is shown (staff names, projects, flags, delivery errors)."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from hona.throttle import allow, client_ip
+from messaging import actions
+from messaging.filetypes import check_upload
+from messaging.models import MAX_BODY, Attachment, Contact, Message
+from messaging.notices import send_fresh_portal_link
+from messaging.portal import (
+    InvalidPortalLink,
+    portal_contact,
+    read_portal_token,
+    start_portal_session,
+)
+
+logger = logging.getLogger(__name__)
+
+PAGE = 50
+
+
+def _private(response: HttpResponseBase) -> HttpResponseBase:
+    """Never kept by a shared cache, never shown from a browser's back/forward cache."""
+    response["Cache-Control"] = "no-store, private"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _throttled(request: HttpRequest, name: str, limit: int, window: int) -> bool:
+    return not allow(f"portal:{name}:{client_ip(request)}", limit=limit, window=window)
+
+
+def _too_many() -> HttpResponseBase:
+    return _private(
+        HttpResponse("Too many requests. Please wait a minute and try again.", status=429)
+    )
+
+
+def portal_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """The portal contact from the session, or the friendly "link ended" page; rate limited."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if _throttled(request, "page", limit=240, window=60):
+            return _too_many()
+        contact = portal_contact(request)
+        if contact is None:
+            return _private(render(request, "portal/ended.html", status=403))
+        return _private(view(request, contact, *args, **kwargs))
+
+    return wrapper
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def portal_open(request: HttpRequest, token: str) -> HttpResponseBase:
+    """Open a personal link: start the client's session, or offer a fresh link."""
+    if _throttled(request, "open", limit=30, window=60):
+        return _too_many()
+    try:
+        link = read_portal_token(token)
+    except InvalidPortalLink as invalid:
+        contact = (
+            Contact.objects.select_related("organization").filter(pk=invalid.contact_id).first()
+            if invalid.contact_id
+            else None
+        )
+        context: dict[str, Any] = {"contact": contact, "reason": str(invalid), "sent": None}
+        if request.method == "POST" and contact is not None:
+            if allow(f"portal:renew:{contact.pk}", limit=3, window=3600) and not _throttled(
+                request, "renew", limit=10, window=3600
+            ):
+                context["sent"] = send_fresh_portal_link(contact=contact)
+            else:
+                context["sent"] = "limit"
+        return _private(render(request, "portal/link_invalid.html", context, status=403))
+    if request.method != "GET":
+        return redirect("messaging:portal-thread")
+    start_portal_session(request, link)
+    return _private(redirect("messaging:portal-thread"))
+
+
+def _context(contact: Contact, messages: list[Message], **extra: Any) -> dict[str, Any]:
+    return {
+        "contact": contact,
+        "firm": contact.organization,
+        "messages": messages,
+        "cursor": timezone.now().isoformat(),
+        "max_length": MAX_BODY,
+        "max_upload_mb": settings.PORTAL_UPLOAD_MAX_BYTES // (1024 * 1024),
+        **extra,
+    }
+
+
+def _messages(contact: Contact) -> Any:
+    return Message.objects.filter(thread__contact=contact).prefetch_related("attachments")
+
+
+@require_GET
+@portal_view
+def portal_thread(request: HttpRequest, contact: Contact) -> HttpResponse:
+    rows = list(_messages(contact).order_by("-created_at", "-pk")[: PAGE + 1])
+    earlier = len(rows) > PAGE
+    rows = rows[:PAGE][::-1]
+    return render(request, "portal/thread.html", _context(contact, rows, earlier=earlier))
+
+
+def _since(value: str | None) -> datetime.datetime:
+    moment = parse_datetime(value or "")
+    if moment is None or timezone.is_naive(moment):
+        return timezone.now() - datetime.timedelta(minutes=1)
+    return moment
+
+
+def _updates(request: HttpRequest, contact: Contact, since: datetime.datetime) -> HttpResponse:
+    now = timezone.now()
+    changed = list(_messages(contact).filter(created_at__gt=since).order_by("created_at", "pk"))
+    return render(
+        request,
+        "portal/thread.html#updates",
+        _context(contact, changed, cursor=now.isoformat(), sent=request.method == "POST"),
+    )
+
+
+@require_GET
+@portal_view
+def portal_updates(request: HttpRequest, contact: Contact) -> HttpResponse:
+    since = _since(request.GET.get("since"))
+    if not Message.objects.filter(thread__contact=contact, created_at__gt=since).exists():
+        return HttpResponse(status=204)
+    return _updates(request, contact, since)
+
+
+@require_POST
+@portal_view
+def portal_send(request: HttpRequest, contact: Contact) -> HttpResponse:
+    since = _since(request.POST.get("since"))
+    body = request.POST.get("body", "").replace("\r\n", "\n").strip()
+    uploads = request.FILES.getlist("attachments")
+    error = ""
+    if len(body) > MAX_BODY:
+        error = f"Your message is {len(body):,} characters long; the limit is {MAX_BODY:,}."
+    elif not body and not uploads:
+        error = "Write a message or choose a file."
+    elif uploads and not allow(f"portal:upload:{contact.pk}", limit=30, window=600):
+        error = "You have sent many files in a short time. Please wait a few minutes."
+    files: list[actions.NewFile] = []
+    limit = settings.PORTAL_UPLOAD_MAX_BYTES
+    for upload in uploads if not error else []:
+        name = str(upload.name or "file")
+        if (upload.size or 0) > limit:
+            error = f"{name} is larger than {filesizeformat(limit)}, the limit for one file."
+            break
+        head = upload.read(4096)
+        try:
+            kind = check_upload(head, name)
+        except ValueError as problem:
+            error = str(problem)
+            break
+        files.append(actions.NewFile(name, head + upload.read(), kind.content_type))
+    if not error:
+        try:
+            actions.receive_portal_message(contact=contact, body=body, files=files)
+        except ValidationError as problem:
+            error = " ".join(problem.messages)
+    if error:
+        if not request.headers.get("HX-Request"):
+            return redirect("messaging:portal-thread")
+        response = render(
+            request, "portal/thread.html#composer-error", {"error": error}, status=422
+        )
+        response["HX-Retarget"] = "#composer-error"
+        response["HX-Reswap"] = "outerHTML"
+        return response
+    if not request.headers.get("HX-Request"):
+        return redirect("messaging:portal-thread")
+    return _updates(request, contact, since)
+
+
+@require_GET
+@portal_view
+def portal_file(request: HttpRequest, contact: Contact, pk: int) -> HttpResponseBase:
+    """A file of this client's own thread; any other id is a 404."""
+    attachment = get_object_or_404(Attachment, pk=pk, message__thread__contact=contact)
+    if not attachment.file:
+        raise Http404("This file was removed.")
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type="application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

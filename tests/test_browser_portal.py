@@ -1,0 +1,70 @@
+"""In Chromium on a phone-sized screen: a client opens their link, reads, replies and uploads a
+10 MB PDF; the staff member sees both arrive."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from hona.models import User
+from messaging import actions
+from messaging.models import Attachment, Thread
+from messaging.portal import portal_url
+from tests.conftest import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+TEN_MB_PDF = b"%PDF-1.4\n" + b"0" * (10 * 1024 * 1024)
+
+
+def test_a_client_replies_and_uploads_a_large_pdf_and_staff_see_both(
+    page: Page, browser: Browser, live_server: Any, owner: User, thread: Thread, settings: Any
+) -> None:
+    settings.PUBLIC_BASE_URL = live_server.url
+    actions.record_message(
+        thread=thread,
+        direction="out",
+        body="Please send us the signed lease.",
+        channel="sms",
+        status="delivered",
+        sender=owner,
+    )
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(portal_url(thread.contact))
+    expect(page).to_have_url(f"{live_server.url}/portal/")
+    expect(page.get_by_text("Demo Law").first).to_be_visible()
+    expect(page.get_by_text("Please send us the signed lease.")).to_be_visible()
+    expect(page.get_by_text("Owner")).to_have_count(0)  # staff names stay internal
+
+    page.get_by_label("Message to Demo Law").fill("Here it is, signed.")
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator("#message-list li", has_text="Here it is, signed.")).to_be_visible()
+
+    page.locator("#portal-files").set_input_files(
+        [{"name": "signed-lease.pdf", "mimeType": "application/pdf", "buffer": TEN_MB_PDF}]
+    )
+    expect(page.get_by_text("signed-lease.pdf").first).to_be_visible()
+    page.get_by_role("button", name="Send").click()
+    expect(
+        page.locator("#message-list .attachment-name", has_text="signed-lease.pdf")
+    ).to_be_visible(timeout=20_000)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+
+    stored = Attachment.objects.get(filename="signed-lease.pdf")
+    assert stored.size == len(TEN_MB_PDF) and stored.source == "portal"
+
+    staff = browser.new_page()
+    staff.goto(f"{live_server.url}/")
+    staff.get_by_label("Username or email").fill("owner")
+    staff.get_by_label("Password").fill(PASSWORD)
+    staff.get_by_role("button", name="Sign in").click()
+    expect(staff.locator(".conversation-row.is-unread", has_text="Jane Doe")).to_be_visible()
+    staff.goto(f"{live_server.url}/conversations/{thread.pk}/")
+    expect(staff.get_by_text("Here it is, signed.")).to_be_visible()
+    expect(staff.locator(".attachment-name", has_text="signed-lease.pdf")).to_be_visible()
+    expect(staff.get_by_text(re.compile("Client portal")).first).to_be_visible()
+    staff.close()
