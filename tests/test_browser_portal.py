@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, FilePayload, Page, expect
 
 from hona.models import User
 from messaging import actions
@@ -44,7 +44,7 @@ def test_a_client_replies_and_uploads_a_large_pdf_and_staff_see_both(
     expect(page.locator("#message-list li", has_text="Here it is, signed.")).to_be_visible()
 
     page.locator("#portal-files").set_input_files(
-        [{"name": "signed-lease.pdf", "mimeType": "application/pdf", "buffer": TEN_MB_PDF}]
+        [FilePayload(name="signed-lease.pdf", mimeType="application/pdf", buffer=TEN_MB_PDF)]
     )
     expect(page.get_by_text("signed-lease.pdf").first).to_be_visible()
     page.get_by_role("button", name="Send").click()

@@ -573,10 +573,11 @@ def test_insert_link_gives_a_full_signed_url_that_opens_the_clients_page(
     assert re.fullmatch(r"http://127\.0\.0\.1:8000/p/[\w:.-]+/", url)
     path = url.removeprefix("http://127.0.0.1:8000")
     signed_in.logout()
-    page = signed_in.get(path)
-    assert page.status_code == 200 and "Your conversation with Demo Law" in page.text
-    tampered = signed_in.get(path[:-3] + "xx/")
-    assert tampered.status_code == 404 and "This link has expired" in tampered.text
+    page = signed_in.get(path, follow=True)
+    assert page.redirect_chain == [("/portal/", 302)]
+    assert "Conversation with Jane Doe" in page.text
+    tampered = Client().get(path[:-3] + "xx/")
+    assert tampered.status_code == 403 and "This link no longer works" in tampered.text
     assert "Jane" not in tampered.text
 
 
