@@ -12,7 +12,11 @@ class OrganizationModelBackend(ModelBackend):
 
     def get_user(self, user_id: Any) -> User | None:
         try:
-            user = User.objects.select_related("organization").get(pk=user_id)
+            # The firm and the user's own notification settings (a reverse one-to-one, named so
+            # hona needs no import of the notifications app) come in the same query.
+            user = User.objects.select_related("organization", "notification_settings").get(
+                pk=user_id
+            )
         except User.DoesNotExist:
             return None
         return user if self.user_can_authenticate(user) else None

@@ -12,8 +12,9 @@ import datetime
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
@@ -61,9 +62,42 @@ class Page(Generic[T]):
     next_cursor: str | None
 
 
+def notification_setting(user: User, name: str) -> Any:
+    """One of the user's own notification settings, or its default when they never saved any.
+
+    Read through the relation's name: the notifications app owns the model and uses this one.
+    """
+    try:
+        settings_row = user.notification_settings
+    except ObjectDoesNotExist:
+        relation: Any = User._meta.get_field("notification_settings")
+        return relation.related_model._meta.get_field(name).get_default()
+    return getattr(settings_row, name)
+
+
+def scoped_unread(user: User) -> QuerySet[UnreadThread]:
+    """This user's unread threads within the scope their notification settings choose.
+
+    Applied when reading, so narrowing the scope, flagging a thread or changing its project
+    takes effect at once. In-app notifications off, or scope "none": nothing counts.
+    """
+    rows = UnreadThread.objects.filter(user=user)
+    scope = notification_setting(user, "scope")
+    if not notification_setting(user, "in_app") or scope == "none":
+        return rows.none()
+    if scope == "assigned":
+        return rows.filter(
+            Q(thread__current_project__isnull=True)
+            | Q(thread__current_project__assigned_staff=user)
+        )
+    if scope == "flagged":
+        return rows.filter(thread__is_flagged=True)
+    return rows
+
+
 def unread_thread_count(user: User) -> int:
-    """The badge: one index-only count of this user's unread rows."""
-    return UnreadThread.objects.filter(user=user).count()
+    """The badge: one count of this user's unread rows, within their scope."""
+    return scoped_unread(user).count()
 
 
 def _encode_cursor(moment: datetime.datetime, pk: int) -> str:
@@ -111,7 +145,7 @@ def conversation_page(
     if filter is ConversationFilter.ALL:
         threads = threads.visible()
     elif filter is ConversationFilter.UNREAD:
-        threads = threads.filter(unread_by__user=user)
+        threads = threads.filter(pk__in=scoped_unread(user).values("thread_id"))
     elif filter is ConversationFilter.FLAGGED:
         threads = threads.filter(is_flagged=True, is_spam=False)
     elif filter is ConversationFilter.ARCHIVED:
@@ -225,7 +259,7 @@ def unread_threads_for_badge(user: User, *, limit: int = 20) -> list[Thread]:
     """The badge's list: this user's unread threads, newest first, with project and contact."""
     return list(
         Thread.objects.for_user(user)
-        .filter(unread_by__user=user)
+        .filter(pk__in=scoped_unread(user).values("thread_id"))
         .select_related("contact", "current_project")
         .order_by("-last_message_at", "-pk")[:limit]
     )

@@ -6,7 +6,7 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from hona.models import User
-from messaging.models import UnreadThread
+from messaging.queries import scoped_unread
 from notifications.models import Notification
 
 
@@ -21,7 +21,7 @@ def _count(queryset: object) -> Coalesce:
 
 def badge_counts(user: User) -> tuple[int, int]:
     """(unread threads, unread notices) in one query: two index-only counts."""
-    threads = UnreadThread.objects.filter(user=OuterRef("pk"))
+    threads = scoped_unread(user).filter(user=OuterRef("pk"))
     notices = Notification.objects.filter(user=OuterRef("pk"), read_at__isnull=True)
     row = (
         User.objects.filter(pk=user.pk)

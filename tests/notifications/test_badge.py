@@ -36,7 +36,7 @@ def test_the_badge_counts_this_users_unread_threads(
 def test_the_badge_list_names_the_project_or_else_the_contact(
     client: Client, firm: Organization, colleague: User, make_contact: Callable[..., Contact]
 ) -> None:
-    project = create_project(organization=firm, name="Estate of Bell")
+    project = create_project(organization=firm, name="Estate of Bell", assigned_staff=[colleague])
     client_on_project = make_contact(firm, "Thomas Bell", projects=[project])
     lead = make_contact(firm, "Harper Quinn")
     receive(Thread.objects.get(contact=client_on_project), "Any news?")
