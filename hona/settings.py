@@ -134,6 +134,8 @@ CELERY_TASK_DEFAULT_QUEUE = env.string("CELERY_QUEUE", default="hona")
 CELERY_BEAT_SCHEDULE = {
     # Messages stuck in queued or sending: re-sent, or their status asked of Twilio.
     "reconcile-messages": {"task": "messaging.tasks.reconcile_messages", "schedule": 60.0},
+    # Daily and weekly digests, each at its owner's chosen time in the firm's time zone.
+    "send-due-digests": {"task": "notifications.tasks.send_due_digests", "schedule": 300.0},
 }
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -187,6 +189,9 @@ UPLOAD_MAX_BYTES = env.integer("UPLOAD_MAX_BYTES", default=25 * 1024 * 1024, min
 
 # A text that Twilio could not hand to a switched-off phone (30003) is tried once more after this.
 SMS_RETRY_DELAY_SECONDS = env.integer("SMS_RETRY_DELAY_SECONDS", default=300, minimum=0)
+
+# Alerts to staff: messages a client sends within this many seconds share one email.
+ALERT_COALESCE_SECONDS = env.integer("ALERT_COALESCE_SECONDS", default=120, minimum=0)
 
 # Client portal: personal links expire after this many days; clients upload files up to this size.
 PORTAL_LINK_MAX_AGE_DAYS = env.integer("PORTAL_LINK_MAX_AGE_DAYS", default=30, minimum=1)

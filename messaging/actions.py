@@ -180,7 +180,11 @@ def record_message(
     thread.save(update_fields=fields)
 
     if inbound and not thread.is_spam:
+        from notifications.alerts import client_message_arrived
+
         mark_thread_unread_for_colleagues(thread=thread, since=when)
+        if created_at is None:  # a live message, not history being imported
+            client_message_arrived(thread=thread)
     return message
 
 

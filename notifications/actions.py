@@ -46,3 +46,22 @@ def mark_notification_read(*, user: User, notification_id: int) -> bool:
         pk=notification_id, user=user, read_at__isnull=True
     ).update(read_at=timezone.now())
     return updated > 0
+
+
+@transaction.atomic
+def save_own_settings(*, user: User, form_data: dict[str, object]) -> NotificationSettings:
+    """The only way settings change: their owner saves them (nobody else, not even an admin)."""
+    found, _ = NotificationSettings.objects.get_or_create(user=user)
+    for name, value in form_data.items():
+        setattr(found, name, value)
+    found.saved_at = timezone.now()
+    found.full_clean()
+    found.save()
+    return found
+
+
+@transaction.atomic
+def dismiss_settings_banner(*, user: User) -> None:
+    found, _ = NotificationSettings.objects.get_or_create(user=user)
+    found.welcome_dismissed_at = timezone.now()
+    found.save(update_fields=["welcome_dismissed_at", "updated_at"])

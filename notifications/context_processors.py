@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from hona.models import User
+from messaging.queries import notification_setting
 from notifications.queries import badge_counts
 
 
@@ -19,4 +20,7 @@ def unread_badge(request: HttpRequest) -> dict[str, Any]:
     return {
         "unread_count": SimpleLazyObject(lambda: counts()[0]),
         "notice_count": SimpleLazyObject(lambda: counts()[1]),
+        # Loaded with the user (no query): invite a new user to check their settings.
+        "show_settings_banner": notification_setting(user, "saved_at") is None
+        and notification_setting(user, "welcome_dismissed_at") is None,
     }

@@ -28,6 +28,12 @@ class NotificationSettings(models.Model):
     failure_emails = models.BooleanField(
         "email me when my message cannot be delivered", default=True
     )
+    saved_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the owner last saved these settings themselves."
+    )
+    welcome_dismissed_at = models.DateTimeField(null=True, blank=True)
+    last_daily_digest_on = models.DateField(null=True, blank=True)
+    last_weekly_digest_on = models.DateField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

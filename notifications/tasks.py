@@ -20,3 +20,17 @@ def email_notification(self: Any, notification_id: int) -> None:
             logger.warning("Gave up emailing notification %s: %r", notification_id, error)
             return
         raise self.retry(exc=error, countdown=min(600, 30 * 2**self.request.retries)) from None
+
+
+@shared_task(acks_late=True)
+def send_thread_alerts(thread_id: int) -> int:
+    from notifications.alerts import send_thread_alerts as send
+
+    return send(thread_id=thread_id)
+
+
+@shared_task(acks_late=True)
+def send_due_digests() -> int:
+    from notifications.alerts import send_due_digests as send
+
+    return send()

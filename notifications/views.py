@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
 from hona.http import AuthenticatedHttpRequest
+from hona.models import User
 from messaging.queries import unread_threads_for_badge
-from notifications.actions import mark_notification_read
-from notifications.models import Notification
+from notifications.actions import dismiss_settings_banner, mark_notification_read, save_own_settings
+from notifications.forms import NotificationSettingsForm
+from notifications.models import Notification, NotificationSettings
 from notifications.queries import badge_counts, unread_notices
 
 
@@ -55,3 +59,62 @@ def notification_read(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
         response = HttpResponse(status=204)
         return trigger_client_event(response, "unread-changed")
     return redirect(request.POST.get("next") or "notifications:unread-list")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notification_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The user's own settings: the only place they change, and only by their owner."""
+    current = NotificationSettings.objects.filter(user=request.user).first()
+    form = NotificationSettingsForm(
+        request.POST or None, instance=current or NotificationSettings(user=request.user)
+    )
+    if request.method == "POST" and form.is_valid():
+        save_own_settings(user=request.user, form_data=form.cleaned_data)
+        flash.success(request, "Your notification settings are saved.")
+        return redirect("notifications:settings")
+    return render(
+        request,
+        "notifications/settings.html",
+        {"active_nav": "settings", "form": form, "firm": request.user.organization},
+    )
+
+
+@login_required
+@require_GET
+def team_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Firm admins see their team's settings, read-only; nobody but the owner changes them."""
+    if not request.user.is_firm_admin:
+        raise Http404("Only firm admins see the team's settings.")
+    team = (
+        User.objects.filter(organization=request.user.organization, is_active=True)
+        .select_related("notification_settings")
+        .order_by("display_name", "username")
+    )
+    rows = [(member, _settings_or_default(member)) for member in team]
+    return render(request, "notifications/team.html", {"active_nav": "settings", "rows": rows})
+
+
+def _settings_or_default(user: User) -> NotificationSettings:
+    try:
+        return user.notification_settings
+    except NotificationSettings.DoesNotExist:
+        return NotificationSettings(user=user)
+
+
+@login_required
+@require_POST
+def dismiss_banner(request: AuthenticatedHttpRequest) -> HttpResponse:
+    dismiss_settings_banner(user=request.user)
+    if request.htmx:
+        return HttpResponse("")
+    return redirect(request.POST.get("next") or "home")
+
+
+@login_required
+@require_GET
+def notification_center(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Every notice of this user, newest first, paginated."""
+    notices = Notification.objects.filter(user=request.user).select_related("thread__contact")
+    page = Paginator(notices.order_by("-created_at", "-pk"), 25).get_page(request.GET.get("page"))
+    return render(request, "notifications/center.html", {"active_nav": "settings", "page": page})
