@@ -199,6 +199,14 @@ PORTAL_UPLOAD_MAX_BYTES = env.integer(
     "PORTAL_UPLOAD_MAX_BYTES", default=25 * 1024 * 1024, minimum=1024
 )
 
+# CMS filing: tokens and webhook secrets are encrypted at rest with this key (defaults to one
+# derived from DJANGO_SECRET_KEY; set it to rotate independently).
+CMS_ENCRYPTION_KEY = env.string("CMS_ENCRYPTION_KEY", default="")
+CLIO_BASE_URL = env.origin("CLIO_BASE_URL", default="https://app.clio.com")
+CLIO_CLIENT_ID = env.string("CLIO_CLIENT_ID", default="")
+CLIO_CLIENT_SECRET = env.string("CLIO_CLIENT_SECRET", default="")
+CLIO_REQUESTS_PER_MINUTE = env.integer("CLIO_REQUESTS_PER_MINUTE", default=50, minimum=1)
+
 # SMS through Twilio, or printed to the console on a developer's machine.
 SMS_BACKEND = env.choice("SMS_BACKEND", ["console", "twilio", "memory"], default="console")
 TWILIO_ACCOUNT_SID = env.string("TWILIO_ACCOUNT_SID", default="")

@@ -36,6 +36,7 @@ urlpatterns = [
     path("", include("messaging.urls")),
     path("", include("projects.urls")),
     path("", include("notifications.urls")),
+    path("", include("cms_sync.urls")),
 ]
 # Uploaded files are never served from MEDIA_URL: staff download them through a view that checks
 # the firm, and Twilio fetches MMS media from signed, expiring links (messaging.views.media).

@@ -165,6 +165,11 @@ def record_message(
         attachment.file.save(new_file.name, ContentFile(new_file.content), save=False)
         attachment.save()
 
+    if created_at is None:  # live messages are filed to the case; imported history is not
+        from cms_sync.actions import queue_message
+
+        queue_message(message=message)
+
     inbound = direction == Message.Direction.INBOUND
     fields = ["is_archived", "archived_at", "archived_by"]
     thread.is_archived = False

@@ -204,3 +204,6 @@ def _attach(media: InboundMedia, content: bytes, content_type: str) -> None:
         attachment.file.save(name, ContentFile(content), save=False)
         attachment.save()
         InboundMedia.objects.filter(pk=media.pk).update(attachment=attachment)
+        from cms_sync.actions import queue_file
+
+        queue_file(attachment=attachment, message=message)

@@ -19,7 +19,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
 
-from hona.models import User
+from hona.models import Organization, User
 from messaging.models import (
     Attachment,
     Contact,
@@ -174,10 +174,14 @@ def conversation_page(
 
 def get_thread_for_user(user: User, pk: int) -> Thread:
     """The thread if it belongs to the user's firm; 404 otherwise (never 403, never data)."""
+    # Whether the firm files into a CMS, for the receipts (by relation name: no cms_sync import).
+    filing = Organization.objects.filter(
+        pk=OuterRef("organization_id"), integrations__status="active"
+    )
     return get_object_or_404(
-        Thread.objects.for_user(user).select_related(
-            "contact", "current_project", "flagged_by", "archived_by", "spam_marked_by"
-        ),
+        Thread.objects.for_user(user)
+        .select_related("contact", "current_project", "flagged_by", "archived_by", "spam_marked_by")
+        .annotate(cms_active=Exists(filing)),
         pk=pk,
     )
 
@@ -186,7 +190,9 @@ def _messages_with_details(thread: Thread) -> QuerySet[Message]:
     return (
         Message.objects.filter(thread=thread)
         .select_related("sender", "project")
-        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
+        .prefetch_related(
+            Prefetch("attachments", queryset=Attachment.objects.order_by("pk")), "filings"
+        )
     )
 
 

@@ -358,9 +358,9 @@ def test_the_thread_page_costs_a_fixed_number_of_queries(
             if index % 5 == 0
             else [],
         )
-    # session, user + firm, thread, clear unread, the list beside it, messages, files, projects,
-    # badge
-    with django_assert_max_num_queries(9):
+    # session, user + firm, thread, clear unread, the list beside it, messages, files, filing
+    # receipts, projects, badge
+    with django_assert_max_num_queries(10):
         signed_in.get(thread_url(thread))
 
 

@@ -1,0 +1,131 @@
+"""CMS integrations, and the outbox of what must be filed into the firm's cases.
+
+An OutboxEntry is written in the same transaction as the message or file it files, so nothing is
+forgotten; a task files it, at most once (a unique key per item and case; the CMS's id is kept).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from hona.models import Organization
+
+
+class Integration(models.Model):
+    class Kind(models.TextChoices):
+        CLIO = "clio", "Clio Manage"
+        WEBHOOK = "webhook", "Signed JSON webhook"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        INACTIVE = "inactive", "Inactive"
+        TOKEN_EXPIRED = "token_expired", "Token expired"
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="integrations"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    status_reason = models.CharField(max_length=300, blank=True)
+    webhook_url = models.URLField(max_length=500, blank=True)
+    secret_encrypted = models.TextField(blank=True, help_text="Webhook signing secret (encrypted).")
+    access_token_encrypted = models.TextField(blank=True)
+    refresh_token_encrypted = models.TextField(blank=True)
+    token_expires_at = models.DateTimeField(null=True, blank=True)
+    connected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    connected_at = models.DateTimeField(auto_now_add=True)
+    disconnected_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=~Q(status="inactive"),
+                name="one_live_integration_per_firm",
+                violation_error_message="The firm already has a connected integration.",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["clio", "webhook"]), name="integration_kind_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.organization}"
+
+
+class OutboxEntry(models.Model):
+    class Kind(models.TextChoices):
+        MESSAGE = "message", "Message"
+        FILE = "file", "File"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        FILED = "filed", "Filed"
+        FAILED = "failed", "Failed"
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    integration = models.ForeignKey(Integration, on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    message = models.ForeignKey(
+        "messaging.Message", on_delete=models.PROTECT, related_name="filings"
+    )
+    attachment = models.ForeignKey(
+        "messaging.Attachment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="filings",
+    )
+    project = models.ForeignKey("projects.Project", on_delete=models.PROTECT, related_name="+")
+    case_id = models.CharField(max_length=64)
+    key = models.CharField(max_length=120, unique=True, help_text="One filing per item and case.")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    cms_id = models.CharField(max_length=64, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    filed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="message", attachment__isnull=True)
+                | Q(kind="file", attachment__isnull=False),
+                name="outbox_file_entries_have_a_file",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="filed") | ~Q(cms_id=""), name="outbox_filed_has_cms_id"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
+            models.Index(fields=["organization", "status"], name="outbox_org_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class RefileAudit(models.Model):
+    """A staff member moved one message's filing to another project: who, when, from, to."""
+
+    message = models.ForeignKey("messaging.Message", on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    from_project = models.ForeignKey(
+        "projects.Project", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    to_project = models.ForeignKey("projects.Project", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Message {self.message_id} re-filed"

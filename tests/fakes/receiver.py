@@ -1,0 +1,78 @@
+"""A CMS webhook receiver on 127.0.0.1: checks the signature, records each entry, and can be told
+to answer the next requests with 500, 429 (with Retry-After) or 400."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Receiver:
+    secret: str = ""
+    received: list[dict[str, Any]] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)
+    script: deque[str] = field(default_factory=deque)
+    bad_signatures: int = 0
+    url: str = ""
+
+
+def _handler(state: Receiver) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            expected = "sha256=" + hmac.new(state.secret.encode(), body, hashlib.sha256).hexdigest()
+            if not hmac.compare_digest(expected, self.headers.get("X-Hona-Signature", "")):
+                state.bad_signatures += 1
+                return self._answer(401, {"error": "bad signature"})
+            outcome = state.script.popleft() if state.script else ""
+            if outcome == "500":
+                return self._answer(500, {"error": "down"})
+            if outcome == "429":
+                return self._answer(429, {"error": "slow down"}, {"Retry-After": "0"})
+            if outcome == "400":
+                return self._answer(400, {"error": "unknown case"})
+            key = self.headers.get("Idempotency-Key", "")
+            state.keys.append(key)
+            if key not in [e["idempotency_key"] for e in state.received]:
+                state.received.append(json.loads(body))
+            return self._answer(200, {"id": f"cms-{len(state.received)}"})
+
+        def _answer(
+            self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None
+        ) -> None:
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+    return Handler
+
+
+class ReceiverServer:
+    def __init__(self) -> None:
+        self.state = Receiver()
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self.state))
+        self.state.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/hona"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> Receiver:
+        self.thread.start()
+        return self.state
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
