@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cms_sync import webhook
+from cms_sync.clio import ClioClient, exchange_code, store_tokens
 from cms_sync.crypto import decrypt, encrypt
 from cms_sync.errors import FilingRejected, FilingUnavailable
 from cms_sync.models import Integration, OutboxEntry, RefileAudit
@@ -47,6 +48,28 @@ def connect_webhook(
     integration.full_clean()
     integration.save()
     return integration, secret
+
+
+def connect_clio(
+    *, organization: Organization, user: User, code: str, redirect_uri: str
+) -> Integration:
+    """Finish Clio's OAuth flow: trade the code for tokens, kept encrypted."""
+    if active_integration(organization.pk) is not None:
+        raise ValidationError("Disconnect the current integration first.")
+    try:
+        payload = exchange_code(code, redirect_uri)
+    except (FilingRejected, FilingUnavailable) as error:
+        raise ValidationError(f"Clio did not accept the connection: {error}") from None
+    with transaction.atomic():
+        Integration.objects.filter(
+            organization=organization, status=Integration.Status.TOKEN_EXPIRED
+        ).update(status=Integration.Status.INACTIVE, disconnected_at=timezone.now())
+        integration = Integration(
+            organization=organization, kind=Integration.Kind.CLIO, connected_by=user
+        )
+        store_tokens(integration, payload)
+        integration.save()
+    return integration
 
 
 @transaction.atomic
@@ -151,7 +174,7 @@ def file_entry(*, entry_id: int) -> float | None:
     """File one entry. Returns seconds to wait before trying again, or None when done."""
     with transaction.atomic():
         entry = (
-            OutboxEntry.objects.select_for_update()
+            OutboxEntry.objects.select_for_update(of=("self",))
             .select_related("integration", "message__thread__contact", "message__sender", "project")
             .select_related("attachment")
             .filter(pk=entry_id)
@@ -163,15 +186,18 @@ def file_entry(*, entry_id: int) -> float | None:
         entry.save(update_fields=["attempts"])
     integration = entry.integration
     if integration.status != Integration.Status.ACTIVE:
-        _fail(entry, "The CMS integration is not active. Reconnect it, then retry.")
+        _fail(entry, integration.status_reason or "The CMS integration is not active.")
         return None
     try:
-        cms_id = webhook.post(
-            integration.webhook_url,
-            decrypt(integration.secret_encrypted),
-            entry.key,
-            payload_of(entry),
-        )
+        if integration.kind == Integration.Kind.CLIO:
+            cms_id = ClioClient(integration).file(entry)
+        else:
+            cms_id = webhook.post(
+                integration.webhook_url,
+                decrypt(integration.secret_encrypted),
+                entry.key,
+                payload_of(entry),
+            )
     except FilingUnavailable as error:
         if entry.attempts >= MAX_ATTEMPTS:
             _fail(entry, f"{error} Gave up after {entry.attempts} tries.")

@@ -1,0 +1,240 @@
+"""Clio Manage API v4: OAuth tokens, communications and documents on a matter.
+
+Every request takes a slot of the token's rate (50 per minute by default, shared by all workers
+through Redis), refreshes the access token shortly before it expires, and turns Clio's answers
+into FilingUnavailable (try later: 429 with Retry-After, 5xx, timeouts) or FilingRejected.
+A token Clio no longer accepts marks the integration "token expired" with a clear message.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+import requests
+from django.conf import settings
+from django.utils import timezone
+
+from cms_sync.crypto import decrypt, encrypt
+from cms_sync.errors import FilingRejected, FilingUnavailable
+from cms_sync.models import Integration, OutboxEntry
+from messaging.ratelimit import reserve_slot
+
+API = "/api/v4"
+TIMEOUT = 20
+REFRESH_BEFORE = datetime.timedelta(days=1)
+EXPIRED_MESSAGE = (
+    "Clio no longer accepts Hona's access (the connection was revoked or expired). "
+    "A firm admin needs to connect Clio again under Settings, Integration."
+)
+
+
+def authorize_url(state: str, redirect_uri: str) -> str:
+    query = urlencode(
+        {
+            "response_type": "code",
+            "client_id": settings.CLIO_CLIENT_ID,
+            "redirect_uri": redirect_uri,
+            "state": state,
+        }
+    )
+    return f"{settings.CLIO_BASE_URL}/oauth/authorize?{query}"
+
+
+def _token_request(data: dict[str, str]) -> dict[str, Any]:
+    try:
+        response = requests.post(
+            f"{settings.CLIO_BASE_URL}/oauth/token",
+            data={
+                "client_id": settings.CLIO_CLIENT_ID,
+                "client_secret": settings.CLIO_CLIENT_SECRET,
+                **data,
+            },
+            timeout=TIMEOUT,
+        )
+    except requests.RequestException as error:
+        raise FilingUnavailable(f"Clio could not be reached ({type(error).__name__}).") from None
+    if response.status_code >= 500:
+        raise FilingUnavailable(f"Clio answered {response.status_code}.")
+    if response.status_code != 200:
+        raise FilingRejected(EXPIRED_MESSAGE)
+    payload: dict[str, Any] = response.json()
+    return payload
+
+
+def store_tokens(integration: Integration, payload: dict[str, Any]) -> None:
+    integration.access_token_encrypted = encrypt(str(payload["access_token"]))
+    if payload.get("refresh_token"):
+        integration.refresh_token_encrypted = encrypt(str(payload["refresh_token"]))
+    lifetime = int(payload.get("expires_in") or 2_592_000)
+    integration.token_expires_at = timezone.now() + datetime.timedelta(seconds=lifetime)
+
+
+def exchange_code(code: str, redirect_uri: str) -> dict[str, Any]:
+    return _token_request(
+        {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
+    )
+
+
+class ClioClient:
+    def __init__(self, integration: Integration) -> None:
+        self.integration = integration
+
+    # --- tokens and requests -----------------------------------------------------------------
+
+    def _refresh(self) -> None:
+        refresh_token = decrypt(self.integration.refresh_token_encrypted)
+        if not refresh_token:
+            self._expired()
+        try:
+            payload = _token_request(
+                {"grant_type": "refresh_token", "refresh_token": refresh_token}
+            )
+        except FilingRejected:
+            self._expired()
+        store_tokens(self.integration, payload)
+        self.integration.save(
+            update_fields=["access_token_encrypted", "refresh_token_encrypted", "token_expires_at"]
+        )
+
+    def _expired(self) -> None:
+        Integration.objects.filter(pk=self.integration.pk).update(
+            status=Integration.Status.TOKEN_EXPIRED, status_reason=EXPIRED_MESSAGE
+        )
+        self.integration.status = Integration.Status.TOKEN_EXPIRED
+        raise FilingRejected(EXPIRED_MESSAGE)
+
+    def _wait_for_slot(self) -> None:
+        # One budget per token, whichever worker spends it.
+        key = (
+            "clio:"
+            + hashlib.sha256(self.integration.access_token_encrypted.encode()).hexdigest()[:16]
+        )
+        rate = settings.CLIO_REQUESTS_PER_MINUTE / 60
+        wait = reserve_slot(key, rate, max_wait=5.0)
+        if wait < 0:
+            raise FilingUnavailable("Waiting for Clio's rate limit.", retry_after=-wait)
+        time.sleep(wait)
+
+    def request(self, method: str, path: str, *, retried: bool = False, **kwargs: Any) -> Any:
+        expires = self.integration.token_expires_at
+        if expires is not None and expires - timezone.now() < REFRESH_BEFORE:
+            self._refresh()
+        self._wait_for_slot()
+        headers = {
+            "Authorization": f"Bearer {decrypt(self.integration.access_token_encrypted)}",
+            "Accept": "application/json",
+            "X-API-VERSION": "4.0.12",
+        }
+        url = path if path.startswith("http") else f"{settings.CLIO_BASE_URL}{API}{path}"
+        try:
+            response = requests.request(method, url, headers=headers, timeout=TIMEOUT, **kwargs)
+        except requests.RequestException as error:
+            raise FilingUnavailable(
+                f"Clio could not be reached ({type(error).__name__})."
+            ) from None
+        if response.status_code == 401 and not retried:
+            self._refresh()
+            return self.request(method, path, retried=True, **kwargs)
+        if response.status_code == 401:
+            self._expired()
+        if response.status_code == 429:
+            retry_after = response.headers.get("Retry-After")
+            raise FilingUnavailable(
+                "Clio asked us to slow down (429).",
+                retry_after=float(retry_after) if retry_after and retry_after.isdigit() else 60.0,
+            )
+        if response.status_code >= 500:
+            raise FilingUnavailable(f"Clio answered {response.status_code}.")
+        if response.status_code >= 400:
+            raise FilingRejected(_clio_error(response))
+        return response.json() if response.content else {}
+
+    # --- filing --------------------------------------------------------------------------------
+
+    def file(self, entry: OutboxEntry) -> str:
+        if entry.kind == OutboxEntry.Kind.FILE:
+            return self.upload_document(entry)
+        return self.create_communication(entry)
+
+    def create_communication(self, entry: OutboxEntry) -> str:
+        message = entry.message
+        contact = message.thread.contact
+        medium = {"sms": "SMS", "mms": "MMS", "portal": "Portal message", "email": "Email"}.get(
+            message.channel, "Message"
+        )
+        direction = "from" if message.is_inbound else "to"
+        reference = f"[Hona {entry.key}]"
+        if entry.attempts > 1:
+            found = self.request(
+                "GET",
+                "/communications.json",
+                params={"matter_id": entry.case_id, "query": reference, "fields": "id"},
+            )
+            if found.get("data"):
+                return str(found["data"][0]["id"])
+        sender = message.sender.name if message.sender else contact.name
+        body = f"{message.body}\n\n— {sender}\n{reference}".strip()
+        payload = {
+            "data": {
+                "type": "EmailCommunication"
+                if message.channel == "email"
+                else "PhoneCommunication",
+                "subject": f"{medium} {direction} {contact.name}",
+                "body": body,
+                "date": message.created_at.date().isoformat(),
+                "received_at": message.created_at.isoformat(),
+                "matter": {"id": _int(entry.case_id)},
+            }
+        }
+        created = self.request("POST", "/communications.json", json=payload)
+        return str(created["data"]["id"])
+
+    def upload_document(self, entry: OutboxEntry) -> str:
+        attachment = entry.attachment
+        assert attachment is not None
+        created = self.request(
+            "POST",
+            "/documents.json",
+            params={"fields": "id,latest_document_version{uuid,put_url,put_headers}"},
+            json={
+                "data": {
+                    "name": attachment.filename,
+                    "parent": {"id": _int(entry.case_id), "type": "Matter"},
+                }
+            },
+        )
+        document = created["data"]
+        version = document["latest_document_version"]
+        put_headers = {h["name"]: h["value"] for h in version.get("put_headers", [])}
+        with attachment.file.open("rb") as handle:
+            content = handle.read()
+        try:
+            upload = requests.put(version["put_url"], data=content, headers=put_headers, timeout=60)
+        except requests.RequestException as error:
+            raise FilingUnavailable(
+                f"The upload to Clio failed ({type(error).__name__})."
+            ) from None
+        if upload.status_code >= 300:
+            raise FilingUnavailable(f"Clio's file storage answered {upload.status_code}.")
+        self.request(
+            "PATCH",
+            f"/documents/{document['id']}.json",
+            json={"data": {"uuid": version["uuid"], "fully_uploaded": True}},
+        )
+        return str(document["id"])
+
+
+def _int(value: str) -> int | str:
+    return int(value) if value.isdigit() else value
+
+
+def _clio_error(response: requests.Response) -> str:
+    try:
+        detail = response.json().get("error", {}).get("message", "")
+    except ValueError:
+        detail = ""
+    return f"Clio refused it ({response.status_code}){': ' + detail if detail else ''}."

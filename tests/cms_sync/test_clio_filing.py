@@ -1,0 +1,157 @@
+"""Filing into Clio Manage, against a fake Clio server on loopback."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from cms_sync import actions as cms
+from cms_sync.crypto import decrypt
+from cms_sync.models import Integration, OutboxEntry
+from hona.models import Organization, User
+from messaging import actions
+from messaging.models import Contact, Thread
+from projects.actions import create_project
+from tests.conftest import receive
+from tests.fakes.clio import FakeClio, FakeClioServer
+
+
+@pytest.fixture
+def clio(settings: Any, firm: Organization, owner: User) -> Iterator[FakeClio]:
+    with FakeClioServer() as server:
+        settings.CLIO_BASE_URL = server.base_url
+        settings.CLIO_CLIENT_ID = "hona-client"
+        settings.CLIO_CLIENT_SECRET = "hona-secret"
+        settings.CLIO_REQUESTS_PER_MINUTE = 6000  # the rate test sets its own
+        cms.connect_clio(
+            organization=firm, user=owner, code="good-code", redirect_uri="http://127.0.0.1:8000/cb"
+        )
+        yield server
+
+
+@pytest.fixture
+def matter_thread(firm: Organization, contact: Contact) -> Thread:
+    project = create_project(organization=firm, name="Doe v. Acme", cms_case_id="1001")
+    actions.add_contact_to_project(contact=contact, project=project)
+    return Thread.objects.get(contact=contact)
+
+
+def file_now(thread: Thread, body: str, callbacks: Any, **kwargs: Any) -> Any:
+    with callbacks(execute=True):
+        return (
+            receive(thread, body) if not kwargs else actions.record_message(thread=thread, **kwargs)
+        )
+
+
+def test_connecting_keeps_the_tokens_encrypted(clio: FakeClio) -> None:
+    integration = Integration.objects.get()
+    assert integration.kind == "clio" and integration.status == "active"
+    assert "access-1" not in integration.access_token_encrypted
+    assert decrypt(integration.access_token_encrypted) == "access-1"
+    assert integration.token_expires_at is not None
+
+
+def test_a_bad_authorization_code_is_a_clear_error(
+    settings: Any, firm: Organization, owner: User
+) -> None:
+    with FakeClioServer() as server:
+        settings.CLIO_BASE_URL = server.base_url
+        with pytest.raises(ValidationError, match="Clio did not accept the connection"):
+            cms.connect_clio(organization=firm, user=owner, code="stolen", redirect_uri="x")
+    assert not Integration.objects.exists()
+
+
+def test_a_message_becomes_a_phone_communication_on_the_matter(
+    clio: FakeClio, matter_thread: Thread, django_capture_on_commit_callbacks: Any
+) -> None:
+    file_now(matter_thread, "Is the hearing still on?", django_capture_on_commit_callbacks)
+    [communication] = clio.communications
+    assert communication["type"] == "PhoneCommunication"
+    assert communication["subject"] == "SMS from Jane Doe"
+    assert communication["matter"] == {"id": 1001}
+    assert communication["body"].startswith("Is the hearing still on?")
+    entry = OutboxEntry.objects.get()
+    assert entry.status == "filed" and entry.cms_id == "1"
+
+
+def test_a_file_is_uploaded_in_three_steps(
+    clio: FakeClio, matter_thread: Thread, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.record_message(
+            thread=matter_thread,
+            direction="in",
+            body="",
+            channel="mms",
+            status="received",
+            files=[actions.NewFile("lease.pdf", b"%PDF-1.4 lease", "application/pdf", "mms")],
+        )
+    [document] = clio.documents.values()
+    assert document["name"] == "lease.pdf" and document["parent"] == {"id": 1001, "type": "Matter"}
+    assert document["fully_uploaded"] is True
+    assert clio.uploads[document["uuid"]] == b"%PDF-1.4 lease"
+    file_entry = OutboxEntry.objects.get(kind="file")
+    assert file_entry.status == "filed" and file_entry.cms_id == str(document["id"])
+
+
+def test_429_and_5xx_are_retried_and_filed_once(
+    clio: FakeClio, matter_thread: Thread, django_capture_on_commit_callbacks: Any
+) -> None:
+    clio.fail_next("429", "500")
+    file_now(matter_thread, "Hello", django_capture_on_commit_callbacks)
+    assert len(clio.communications) == 1
+    assert OutboxEntry.objects.get().status == "filed"
+
+
+def test_a_retry_after_a_lost_answer_finds_the_communication_instead_of_duplicating(
+    clio: FakeClio, matter_thread: Thread, django_capture_on_commit_callbacks: Any
+) -> None:
+    file_now(matter_thread, "Hello", django_capture_on_commit_callbacks)
+    entry = OutboxEntry.objects.get()
+    # The worker was killed after Clio created it, before we stored Clio's id.
+    OutboxEntry.objects.filter(pk=entry.pk).update(status="pending", cms_id="")
+    cms.file_entry(entry_id=entry.pk)
+    assert len(clio.communications) == 1
+    entry.refresh_from_db()
+    assert entry.status == "filed" and entry.cms_id == "1"
+
+
+def test_a_token_near_expiry_is_refreshed_first(
+    clio: FakeClio, matter_thread: Thread, django_capture_on_commit_callbacks: Any
+) -> None:
+    Integration.objects.update(token_expires_at=timezone.now() + datetime.timedelta(hours=2))
+    file_now(matter_thread, "Hello", django_capture_on_commit_callbacks)
+    assert clio.refreshes == 1
+    assert decrypt(Integration.objects.get().access_token_encrypted) == "access-2"
+    assert len(clio.communications) == 1
+
+
+def test_a_revoked_token_turns_the_integration_inactive_with_a_clear_message(
+    clio: FakeClio, matter_thread: Thread, django_capture_on_commit_callbacks: Any
+) -> None:
+    clio.revoked = True
+    file_now(matter_thread, "Hello", django_capture_on_commit_callbacks)
+    integration = Integration.objects.get()
+    assert integration.status == "token_expired"
+    assert "connect Clio again" in integration.status_reason
+    entry = OutboxEntry.objects.get()
+    assert entry.status == "failed" and "connect Clio again" in entry.last_error
+
+
+def test_requests_never_exceed_the_tokens_rate(
+    clio: FakeClio,
+    matter_thread: Thread,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    settings.CLIO_REQUESTS_PER_MINUTE = 180  # 3 per second, to keep the test short
+    for index in range(7):
+        file_now(matter_thread, f"Message {index}", django_capture_on_commit_callbacks)
+    times = sorted(t for method, path, t in clio.requests if path.startswith("/api/"))
+    assert len(times) == 7
+    assert (len(times) - 1) / (times[-1] - times[0]) <= 3.0

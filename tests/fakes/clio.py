@@ -1,0 +1,181 @@
+"""A fake Clio Manage server on 127.0.0.1: OAuth token and refresh, communications, the
+three-step document upload, listing and downloading documents, and scripted 429/500 answers."""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass
+class FakeClio:
+    base_url: str = ""
+    access_token: str = "access-1"
+    refresh_token: str = "refresh-1"
+    expires_in: int = 2_592_000
+    revoked: bool = False
+    communications: list[dict[str, Any]] = field(default_factory=list)
+    documents: dict[int, dict[str, Any]] = field(default_factory=dict)
+    uploads: dict[str, bytes] = field(default_factory=dict)
+    script: deque[str] = field(default_factory=deque)
+    requests: list[tuple[str, str, float]] = field(default_factory=list)
+    refreshes: int = 0
+
+    def fail_next(self, *outcomes: str) -> None:
+        self.script.extend(outcomes)
+
+
+def _handler(state: FakeClio) -> type[BaseHTTPRequestHandler]:
+    import time
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def _json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _body(self) -> bytes:
+            return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+        def _api(self) -> bool:
+            """Checks the bearer token and the scripted failures; False when answered already."""
+            state.requests.append((self.command, urlsplit(self.path).path, time.time()))
+            if state.revoked or self.headers.get("Authorization") != f"Bearer {state.access_token}":
+                self._json(401, {"error": {"message": "Unauthorized"}})
+                return False
+            outcome = state.script.popleft() if state.script else ""
+            if outcome == "429":
+                self._json(429, {"error": {"message": "Rate limited"}}, {"Retry-After": "0"})
+                return False
+            if outcome == "500":
+                self._json(500, {"error": {"message": "Oops"}})
+                return False
+            return True
+
+        def do_POST(self) -> None:
+            path = urlsplit(self.path).path
+            if path == "/oauth/token":
+                form = {k: v[0] for k, v in parse_qs(self._body().decode()).items()}
+                good = (
+                    form.get("grant_type") == "authorization_code"
+                    and form.get("code") == "good-code"
+                ) or (
+                    form.get("grant_type") == "refresh_token"
+                    and form.get("refresh_token") == state.refresh_token
+                    and not state.revoked
+                )
+                if not good:
+                    return self._json(401, {"error": "invalid_grant"})
+                if form["grant_type"] == "refresh_token":
+                    state.refreshes += 1
+                    state.access_token = f"access-{state.refreshes + 1}"
+                return self._json(
+                    200,
+                    {
+                        "access_token": state.access_token,
+                        "refresh_token": state.refresh_token,
+                        "expires_in": state.expires_in,
+                        "token_type": "bearer",
+                    },
+                )
+            if not self._api():
+                return None
+            data = json.loads(self._body() or b"{}").get("data", {})
+            if path == "/api/v4/communications.json":
+                data["id"] = len(state.communications) + 1
+                state.communications.append(data)
+                return self._json(201, {"data": {"id": data["id"]}})
+            if path == "/api/v4/documents.json":
+                document_id = len(state.documents) + 1001
+                version = uuid.uuid4().hex
+                state.documents[document_id] = {
+                    **data,
+                    "id": document_id,
+                    "uuid": version,
+                    "fully_uploaded": False,
+                }
+                return self._json(
+                    201,
+                    {
+                        "data": {
+                            "id": document_id,
+                            "latest_document_version": {
+                                "uuid": version,
+                                "put_url": f"{state.base_url}/upload/{version}",
+                                "put_headers": [
+                                    {"name": "x-amz-server-side-encryption", "value": "AES256"}
+                                ],
+                            },
+                        }
+                    },
+                )
+            return self._json(404, {"error": {"message": "Not found"}})
+
+        def do_PUT(self) -> None:
+            path = urlsplit(self.path).path
+            if (
+                path.startswith("/upload/")
+                and self.headers.get("x-amz-server-side-encryption") == "AES256"
+            ):
+                state.uploads[path.rsplit("/", 1)[-1]] = self._body()
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return None
+            return self._json(403, {"error": "missing put_headers"})
+
+        def do_PATCH(self) -> None:
+            if not self._api():
+                return None
+            document_id = int(urlsplit(self.path).path.rsplit("/", 1)[-1].removesuffix(".json"))
+            data = json.loads(self._body()).get("data", {})
+            document = state.documents[document_id]
+            if data.get("uuid") == document["uuid"] and data.get("fully_uploaded"):
+                document["fully_uploaded"] = True
+            return self._json(200, {"data": {"id": document_id}})
+
+        def do_GET(self) -> None:
+            parts = urlsplit(self.path)
+            if not self._api():
+                return None
+            query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+            if parts.path == "/api/v4/communications.json":
+                found = [
+                    {"id": c["id"]}
+                    for c in state.communications
+                    if query.get("query", "") in c.get("body", "")
+                ]
+                return self._json(200, {"data": found, "meta": {"paging": {}}})
+            return self._json(404, {"error": {"message": "Not found"}})
+
+    return Handler
+
+
+class FakeClioServer:
+    def __init__(self) -> None:
+        self.state = FakeClio()
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self.state))
+        self.state.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> FakeClio:
+        self.thread.start()
+        return self.state
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
