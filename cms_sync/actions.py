@@ -261,3 +261,11 @@ def refile_message(*, message: Message, project: Project, user: User) -> list[Ou
     message.project = project
     message.save(update_fields=["project"])
     return queue_message(message=message)
+
+
+def retry_all_failed(*, organization: Organization) -> int:
+    count = 0
+    for entry in OutboxEntry.objects.filter(organization=organization, status="failed"):
+        retry_entry(entry=entry)
+        count += 1
+    return count

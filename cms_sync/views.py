@@ -1,13 +1,128 @@
+"""Integration settings and health (firm admins), Retry, and the browser extension's panel."""
+
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+import secrets
+from functools import wraps
+from typing import Any
 
-from cms_sync.actions import retry_entry
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cms_sync import actions, clio
 from cms_sync.models import OutboxEntry
+from cms_sync.queries import advice_for, current_integration, health
 from hona.http import AuthenticatedHttpRequest
+
+OAUTH_STATE = "clio_oauth_state"
+
+
+def firm_admin_only(view: Any) -> Any:
+    @wraps(view)
+    def wrapper(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_firm_admin:
+            raise Http404("Only firm admins manage the integration.")
+        response: HttpResponse = view(request, *args, **kwargs)
+        return response
+
+    return login_required(wrapper)
+
+
+def _callback_url(request: AuthenticatedHttpRequest) -> str:
+    from django.conf import settings
+
+    return settings.PUBLIC_BASE_URL + reverse("cms_sync:clio-callback")
+
+
+@firm_admin_only
+@require_GET
+def integration_page(request: AuthenticatedHttpRequest) -> HttpResponse:
+    report = health(request.user)
+    errors = [(entry, advice_for(entry.last_error)) for entry in report.latest_errors]
+    return render(
+        request,
+        "cms_sync/integration.html",
+        {"active_nav": "settings", "health": report, "errors": errors},
+    )
+
+
+@firm_admin_only
+@require_POST
+def connect_webhook(request: AuthenticatedHttpRequest) -> HttpResponse:
+    url = request.POST.get("url", "").strip()
+    organization = request.user.organization
+    assert organization is not None
+    try:
+        _, secret = actions.connect_webhook(organization=organization, user=request.user, url=url)
+    except ValidationError as error:
+        flash.error(request, " ".join(error.messages))
+    else:
+        flash.success(
+            request,
+            f"Webhook connected. Its signing secret, shown only now: {secret} — "
+            "check X-Hona-Signature (HMAC-SHA256 of the raw body) with it.",
+        )
+    return redirect("cms_sync:integration")
+
+
+@firm_admin_only
+@require_POST
+def connect_clio(request: AuthenticatedHttpRequest) -> HttpResponse:
+    state = secrets.token_urlsafe(24)
+    request.session[OAUTH_STATE] = state
+    return redirect(clio.authorize_url(state, _callback_url(request)))
+
+
+@firm_admin_only
+@require_GET
+def clio_callback(request: AuthenticatedHttpRequest) -> HttpResponse:
+    expected = request.session.pop(OAUTH_STATE, None)
+    if not expected or request.GET.get("state") != expected:
+        flash.error(request, "That Clio sign-in did not start here. Please connect again.")
+        return redirect("cms_sync:integration")
+    if request.GET.get("error"):
+        flash.error(request, "Clio was not connected: the access was declined.")
+        return redirect("cms_sync:integration")
+    organization = request.user.organization
+    assert organization is not None
+    try:
+        actions.connect_clio(
+            organization=organization,
+            user=request.user,
+            code=request.GET.get("code", ""),
+            redirect_uri=_callback_url(request),
+        )
+    except ValidationError as error:
+        flash.error(request, " ".join(error.messages))
+    else:
+        flash.success(request, "Clio is connected. New messages on linked projects are filed.")
+    return redirect("cms_sync:integration")
+
+
+@firm_admin_only
+@require_POST
+def disconnect(request: AuthenticatedHttpRequest) -> HttpResponse:
+    integration = current_integration(request.user)
+    if integration is not None:
+        actions.disconnect(integration=integration)
+        flash.success(request, "Disconnected. Messages are kept in Hona until you connect again.")
+    return redirect("cms_sync:integration")
+
+
+@firm_admin_only
+@require_POST
+def retry_all(request: AuthenticatedHttpRequest) -> HttpResponse:
+    organization = request.user.organization
+    assert organization is not None
+    count = actions.retry_all_failed(organization=organization)
+    flash.success(request, f"Retrying {count} failed filing{'s' if count != 1 else ''}.")
+    return redirect("cms_sync:integration")
 
 
 @login_required
@@ -19,7 +134,7 @@ def retry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         pk=pk,
         organization_id=request.user.organization_id,
     )
-    retry_entry(entry=entry)
+    actions.retry_entry(entry=entry)
     message = entry.message
     if not request.htmx:
         return redirect("messaging:thread-detail", pk=message.thread_id)
@@ -30,3 +145,29 @@ def retry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "messaging/conversations.html#filing-receipt",
         {"message": message, "thread": thread},
     )
+
+
+@xframe_options_exempt
+@require_http_methods(["GET"])
+@login_required
+def extension_panel(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """For the browser extension: the Project linked to the CMS case open in the active tab."""
+    from cms_sync.matching import case_id_from
+
+    case_id = case_id_from(request.GET.get("url", ""), request.GET.get("case", ""))
+    project = None
+    if case_id:
+        from projects.models import Project
+        from projects.queries import get_project_for_user
+
+        found = Project.objects.for_user(request.user).filter(cms_case_id=case_id).first()
+        project = get_project_for_user(request.user, found.pk) if found else None
+    response = render(
+        request,
+        "cms_sync/extension_panel.html",
+        {"project": project, "case_id": case_id, "tab": request.GET.get("tab", "details")},
+    )
+    response["Cache-Control"] = "no-store"
+    # Shown inside the extension's side panel, and nowhere else.
+    response["Content-Security-Policy"] = "frame-ancestors 'self' chrome-extension:"
+    return response
