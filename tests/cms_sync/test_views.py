@@ -124,3 +124,30 @@ def test_the_extension_is_a_valid_manifest_v3_side_panel() -> None:
     for path in [manifest["side_panel"]["default_path"], manifest["background"]["service_worker"]]:
         assert (folder / path).exists()
     assert "/extension/panel/?url=" in (folder / "sidepanel.js").read_text()
+
+
+def test_support_sees_the_outbox_in_the_admin_and_firm_admins_do_not(
+    client: Client, support: User, owner: User
+) -> None:
+    url = reverse("admin:cms_sync_outboxentry_changelist")
+    client.force_login(support)
+    assert client.get(url).status_code == 200
+    client.force_login(owner)
+    assert client.get(url).status_code == 403
+
+
+def test_seed_demo_links_demo_law_projects_to_clio_matters(db: None) -> None:
+    import io
+
+    from django.core.management import call_command
+
+    from projects.models import Project
+
+    call_command("seed_demo", stdout=io.StringIO())
+    ids = sorted(
+        int(p)
+        for p in Project.objects.filter(organization__name="Demo Law").values_list(
+            "cms_case_id", flat=True
+        )
+    )
+    assert ids[0] == 1001 and ids == list(range(1001, 1001 + len(ids)))

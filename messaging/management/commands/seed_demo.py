@@ -13,6 +13,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -37,6 +38,7 @@ class FirmPlan:
     contacts: list[dict[str, Any]]
     templates: list[tuple[str, str]]
     seed: int
+    first_case_id: int | None = None  # Clio matter ids, so the demo can be connected
     flagged: list[str] = field(default_factory=list)
     archived: list[str] = field(default_factory=list)
     spam: list[str] = field(default_factory=list)
@@ -212,6 +214,7 @@ PLANS = [
         contacts=DEMO_LAW_CONTACTS,
         templates=DEMO_LAW_TEMPLATES,
         seed=2026,
+        first_case_id=1001,
         flagged=["Priya Patel", "Luis Ramirez"],
         archived=["Claire Dubois"],
         spam=["Unknown caller"],
@@ -348,10 +351,15 @@ class Command(BaseCommand):
         for index, (name, status) in enumerate(plan.projects):
             project = Project.objects.for_organization(organization).filter(name=name).first()
             if project is None:
+                case_id = str(plan.first_case_id + index) if plan.first_case_id else ""
                 project = create_project(
                     organization=organization,
                     name=name,
                     status=status,
+                    cms_case_id=case_id,
+                    cms_case_url=f"{settings.CLIO_BASE_URL}/nc/#/matters/{case_id}"
+                    if case_id
+                    else "",
                     assigned_staff=[users[index % len(users)]],
                 )
             projects.append(project)
