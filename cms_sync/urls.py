@@ -6,6 +6,7 @@ app_name = "cms_sync"
 
 urlpatterns = [
     path("cms/entries/<int:pk>/retry/", views.retry, name="entry-retry"),
+    path("cms/messages/<int:pk>/refile/", views.refile, name="message-refile"),
     path("settings/integration/", views.integration_page, name="integration"),
     path("settings/integration/webhook/", views.connect_webhook, name="connect-webhook"),
     path("settings/integration/clio/", views.connect_clio, name="connect-clio"),

@@ -171,3 +171,24 @@ def extension_panel(request: AuthenticatedHttpRequest) -> HttpResponse:
     # Shown inside the extension's side panel, and nowhere else.
     response["Content-Security-Policy"] = "frame-ancestors 'self' chrome-extension:"
     return response
+
+
+@login_required
+@require_POST
+def refile(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """File one message to another of the contact's projects; the change is audited."""
+    from messaging.models import Message
+    from projects.models import Project
+
+    message = get_object_or_404(
+        Message.objects.select_related("thread"),
+        pk=pk,
+        organization_id=request.user.organization_id,
+    )
+    project = get_object_or_404(
+        Project.objects.for_user(request.user).filter(clients=message.thread.contact_id),
+        pk=request.POST.get("project") or 0,
+    )
+    actions.refile_message(message=message, project=project, user=request.user)
+    flash.success(request, f"The message is being filed to {project.name}.")
+    return redirect("messaging:thread-detail", pk=message.thread_id)

@@ -227,3 +227,28 @@ def test_imported_history_is_not_filed(receiver: Receiver, filed_thread: Thread)
     )  # fmt: skip
     assert not OutboxEntry.objects.exists()
     assert Message.objects.count() == 1
+
+
+def test_staff_refile_a_message_from_the_thread_and_outsiders_cannot(
+    receiver: Receiver,
+    filed_thread: Thread,
+    firm: Organization,
+    contact: Contact,
+    owner: User,
+    outsider: User,
+    client: Client,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    message = run(django_capture_on_commit_callbacks, receive, filed_thread, "For the other case")
+    other = create_project(organization=firm, name="Custody", cms_case_id="1007")
+    actions.add_contact_to_project(contact=contact, project=other)
+    url = reverse("cms_sync:message-refile", args=[message.pk])
+    client.force_login(outsider)
+    assert client.post(url, {"project": other.pk}).status_code == 404
+    client.force_login(owner)
+    html = client.get(reverse("messaging:thread-detail", args=[filed_thread.pk])).text
+    assert "File to another project" in html
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(url, {"project": other.pk}).status_code == 302
+    assert RefileAudit.objects.get().to_project == other
+    assert OutboxEntry.objects.filter(case_id="1007", status="filed").exists()
