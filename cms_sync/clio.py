@@ -228,6 +228,41 @@ class ClioClient:
         return str(document["id"])
 
 
+def list_documents(
+    client: ClioClient, matter_id: str, query: str = "", page_url: str = ""
+) -> tuple[list[dict[str, Any]], str]:
+    """One page of the matter's documents (name, size, date) and the next page's URL."""
+    if page_url and page_url.startswith(settings.CLIO_BASE_URL):
+        answer = client.request("GET", page_url)
+    else:
+        params = {"matter_id": matter_id, "fields": "id,name,size,updated_at", "limit": 20}
+        if query:
+            params["query"] = query
+        answer = client.request("GET", "/documents.json", params=params)
+    next_url = str(answer.get("meta", {}).get("paging", {}).get("next") or "")
+    return list(answer.get("data", [])), next_url
+
+
+def download_document(client: ClioClient, document_id: str) -> tuple[bytes, str]:
+    """The document's bytes and type (Clio redirects to its file storage)."""
+    expires = client.integration.token_expires_at
+    if expires is not None and expires - timezone.now() < REFRESH_BEFORE:
+        client._refresh()
+    client._wait_for_slot()
+    headers = {"Authorization": f"Bearer {decrypt(client.integration.access_token_encrypted)}"}
+    url = f"{settings.CLIO_BASE_URL}{API}/documents/{document_id}/download"
+    try:
+        response = requests.get(url, headers=headers, timeout=60, allow_redirects=True)
+    except requests.RequestException as error:
+        raise FilingUnavailable(f"Clio could not be reached ({type(error).__name__}).") from None
+    if response.status_code == 429 or response.status_code >= 500:
+        raise FilingUnavailable(f"Clio answered {response.status_code}.")
+    if response.status_code != 200:
+        raise FilingRejected(_clio_error(response))
+    content_type = response.headers.get("Content-Type", "application/octet-stream").split(";")[0]
+    return response.content, content_type
+
+
 def _int(value: str) -> int | str:
     return int(value) if value.isdigit() else value
 

@@ -129,3 +129,27 @@ class RefileAudit(models.Model):
 
     def __str__(self) -> str:
         return f"Message {self.message_id} re-filed"
+
+
+class PendingDocument(models.Model):
+    """A file chosen from the case in the CMS for an outbound message, fetched by a task."""
+
+    message = models.ForeignKey(
+        "messaging.Message", on_delete=models.PROTECT, related_name="pending_documents"
+    )
+    document_id = models.CharField(max_length=64)
+    name = models.CharField(max_length=255)
+    attachment = models.OneToOneField(
+        "messaging.Attachment", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    failed = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "document_id"], name="pending_document_once_per_message"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -13,3 +13,19 @@ def file_entry(entry_id: int) -> None:
     if wait is not None:
         # Our own attempt count decides when to give up; the wait honours the CMS's Retry-After.
         file_entry.apply_async((entry_id,), countdown=wait)
+
+
+@shared_task(acks_late=True)
+def load_documents(integration_id: int, matter_id: str, query: str, page_url: str) -> None:
+    from cms_sync.documents import load_documents as load
+
+    load(integration_id=integration_id, matter_id=matter_id, query=query, page_url=page_url)
+
+
+@shared_task(acks_late=True)
+def fetch_documents(message_id: int) -> None:
+    from cms_sync.documents import fetch_documents as fetch
+
+    wait = fetch(message_id=message_id)
+    if wait is not None:
+        fetch_documents.apply_async((message_id,), countdown=wait)

@@ -14,4 +14,6 @@ urlpatterns = [
     path("settings/integration/disconnect/", views.disconnect, name="disconnect"),
     path("settings/integration/retry-failed/", views.retry_all, name="retry-all"),
     path("extension/panel/", views.extension_panel, name="extension-panel"),
+    path("cms/threads/<int:pk>/documents/", views.documents, name="thread-documents"),
+    path("cms/threads/<int:pk>/documents/send/", views.attach_documents, name="thread-attach"),
 ]

@@ -192,3 +192,68 @@ def refile(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     actions.refile_message(message=message, project=project, user=request.user)
     flash.success(request, f"The message is being filed to {project.name}.")
     return redirect("messaging:thread-detail", pk=message.thread_id)
+
+
+def _clio_thread(request: AuthenticatedHttpRequest, pk: int) -> tuple[Any, Any]:
+    from cms_sync.queries import current_integration
+    from messaging.queries import get_thread_for_user
+
+    thread = get_thread_for_user(request.user, pk)
+    integration = current_integration(request.user)
+    project = thread.current_project
+    if (
+        integration is None
+        or integration.kind != "clio"
+        or integration.status != "active"
+        or project is None
+        or not project.cms_case_id
+    ):
+        raise Http404("This thread's project is not linked to a Clio matter.")
+    return thread, integration
+
+
+@login_required
+@require_GET
+def documents(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The matter's documents in Clio, for "Attach file from integration" (loaded by a task)."""
+    from cms_sync.documents import documents_for
+
+    thread, integration = _clio_thread(request, pk)
+    query = request.GET.get("q", "").strip()[:100]
+    page_url = request.GET.get("page", "")
+    listing = documents_for(
+        integration=integration,
+        matter_id=thread.current_project.cms_case_id,
+        query=query,
+        page_url=page_url,
+    )
+    return render(
+        request,
+        "cms_sync/documents.html",
+        {"thread": thread, "listing": listing, "q": query, "page": page_url},
+    )
+
+
+@login_required
+@require_POST
+def attach_documents(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    from django_htmx.http import HttpResponseClientRedirect
+
+    from cms_sync.documents import send_documents
+
+    thread, _ = _clio_thread(request, pk)
+    chosen = []
+    for value in request.POST.getlist("document")[:10]:
+        document_id, _, name = value.partition("|")
+        if document_id.isdigit() and name:
+            chosen.append((document_id, name))
+    target = reverse("messaging:thread-detail", args=[thread.pk])
+    if not chosen:
+        flash.error(request, "Choose at least one document.")
+    else:
+        body = request.POST.get("body", "").replace("\r\n", "\n").strip()[:1600]
+        send_documents(thread=thread, sender=request.user, body=body, documents=chosen)
+        flash.success(request, f"Sending {len(chosen)} document(s) from the case.")
+    if request.htmx:
+        return HttpResponseClientRedirect(target)
+    return redirect(target)

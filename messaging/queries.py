@@ -181,7 +181,9 @@ def get_thread_for_user(user: User, pk: int) -> Thread:
     return get_object_or_404(
         Thread.objects.for_user(user)
         .select_related("contact", "current_project", "flagged_by", "archived_by", "spam_marked_by")
-        .annotate(cms_active=Exists(filing)),
+        .annotate(
+            cms_active=Exists(filing), cms_clio=Exists(filing.filter(integrations__kind="clio"))
+        ),
         pk=pk,
     )
 

@@ -155,3 +155,50 @@ def test_requests_never_exceed_the_tokens_rate(
     times = sorted(t for method, path, t in clio.requests if path.startswith("/api/"))
     assert len(times) == 7
     assert (len(times) - 1) / (times[-1] - times[0]) <= 3.0
+
+
+def test_attach_file_from_the_case_lists_pages_and_sends_like_an_upload(
+    clio: FakeClio,
+    matter_thread: Thread,
+    owner: User,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    from messaging.sms import MemoryBackend
+
+    settings.SMS_BACKEND = "memory"
+    MemoryBackend.outbox.clear()
+    for index in range(23):
+        clio.add_document(
+            1001, f"exhibit-{index:02d}.pdf", b"%PDF-1.4 " + bytes([index]), "application/pdf"
+        )
+    lease = clio.add_document(1001, "signed-lease.pdf", b"%PDF-1.4 lease", "application/pdf")
+    clio.add_document(2002, "other-matter.pdf", b"%PDF-1.4 no", "application/pdf")
+    client = Client()
+    client.force_login(owner)
+    url = reverse("cms_sync:thread-documents", args=[matter_thread.pk])
+    html = client.get(reverse("messaging:thread-detail", args=[matter_thread.pk])).text
+    assert "Attach file from integration" in html
+    assert "Loading documents from Clio" in client.get(url).text  # a task fetches the list
+    first = client.get(url).text
+    assert "exhibit-00.pdf" in first and "More documents" in first and "other-matter" not in first
+    found = client.get(url, {"q": "lease"}).text
+    if "Loading" in found:
+        found = client.get(url, {"q": "lease"}).text
+    assert "signed-lease.pdf" in found and "exhibit" not in found
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("cms_sync:thread-attach", args=[matter_thread.pk]),
+            {"document": [f"{lease}|signed-lease.pdf"], "body": "Here is the lease"},
+        )
+    message = matter_thread.messages.get(direction="out")
+    attachment = message.attachments.get()
+    assert attachment.filename == "signed-lease.pdf" and attachment.source == "cms"
+    assert attachment.file.read() == b"%PDF-1.4 lease"
+    message.refresh_from_db()
+    assert message.channel == "mms" and len(MemoryBackend.outbox[0].media_urls) == 1
+    # A document that came from the case is not filed back into it.
+    assert not OutboxEntry.objects.filter(kind="file").exists()

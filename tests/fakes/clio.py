@@ -10,7 +10,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 
 @dataclass
@@ -29,6 +29,19 @@ class FakeClio:
 
     def fail_next(self, *outcomes: str) -> None:
         self.script.extend(outcomes)
+
+    def add_document(self, matter_id: int, name: str, content: bytes, content_type: str) -> int:
+        """A document already in the matter, for "Attach file from integration"."""
+        document_id = len(self.documents) + 1001
+        self.documents[document_id] = {
+            "id": document_id,
+            "name": name,
+            "parent": {"id": matter_id, "type": "Matter"},
+            "content": content,
+            "content_type": content_type,
+            "fully_uploaded": True,
+        }
+        return document_id
 
 
 def _handler(state: FakeClio) -> type[BaseHTTPRequestHandler]:
@@ -150,9 +163,53 @@ def _handler(state: FakeClio) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             parts = urlsplit(self.path)
+            if parts.path.startswith("/storage/"):
+                document = state.documents[int(parts.path.rsplit("/", 1)[-1])]
+                content = document.get("content", b"")
+                self.send_response(200)
+                self.send_header("Content-Type", document.get("content_type", "application/pdf"))
+                self.send_header("Content-Length", str(len(content)))
+                self.end_headers()
+                self.wfile.write(content)
+                return None
             if not self._api():
                 return None
             query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+            if parts.path == "/api/v4/documents.json":
+                matching = [
+                    d
+                    for d in sorted(state.documents.values(), key=lambda d: d["id"])
+                    if d.get("parent", {}).get("id") == int(query.get("matter_id", "0"))
+                    and query.get("query", "").lower() in d["name"].lower()
+                ]
+                start = int(query.get("page_token", "0"))
+                limit = int(query.get("limit", "20"))
+                page = matching[start : start + limit]
+                paging = {}
+                if start + limit < len(matching):
+                    following = urlencode({**query, "page_token": start + limit})
+                    paging["next"] = f"{state.base_url}/api/v4/documents.json?{following}"
+                return self._json(
+                    200,
+                    {
+                        "data": [
+                            {
+                                "id": d["id"],
+                                "name": d["name"],
+                                "size": len(d.get("content", b"")),
+                                "updated_at": d.get("updated_at", "2026-11-20T10:00:00Z"),
+                            }
+                            for d in page
+                        ],
+                        "meta": {"paging": paging},
+                    },
+                )
+            if parts.path.startswith("/api/v4/documents/") and parts.path.endswith("/download"):
+                document = state.documents[int(parts.path.split("/")[4])]
+                self.send_response(302)
+                self.send_header("Location", f"{state.base_url}/storage/{document['id']}")
+                self.end_headers()
+                return None
             if parts.path == "/api/v4/communications.json":
                 found = [
                     {"id": c["id"]}
