@@ -50,6 +50,7 @@ bench: install
 	$(PY) -m pytest tests/perf -m bench -s -q $(PYTEST_ARGS)
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) tests/perf/page_bench.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) tests/perf/delivery_bench.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) tests/perf/filing_bench.py
 
 worker: install
 	$(BIN)/celery -A hona worker --loglevel=info
