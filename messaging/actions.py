@@ -106,6 +106,7 @@ def add_contact_to_project(*, contact: Contact, project: Project) -> None:
     if thread.current_project_id is None:
         thread.current_project = project
         thread.save(update_fields=["current_project"])
+        UnreadThread.objects.filter(thread=thread).update(thread_project_id=project.pk)
 
 
 def _check_same_firm(organization: Organization, projects: Iterable[Project]) -> None:
@@ -209,7 +210,16 @@ def mark_thread_unread_for_colleagues(*, thread: Thread, since: datetime.datetim
         organization_id=thread.organization_id, is_active=True
     ).values_list("pk", flat=True)
     UnreadThread.objects.bulk_create(
-        [UnreadThread(user_id=user_id, thread=thread, since=since) for user_id in user_ids],
+        [
+            UnreadThread(
+                user_id=user_id,
+                thread=thread,
+                since=since,
+                thread_project_id=thread.current_project_id,
+                thread_flagged=thread.is_flagged,
+            )
+            for user_id in user_ids
+        ],
         ignore_conflicts=True,
     )
 
@@ -262,6 +272,7 @@ def set_thread_flag(*, thread: Thread, user: User, flagged: bool) -> None:
     thread.flagged_at = timezone.now() if flagged else None
     thread.flagged_by = user if flagged else None
     thread.save(update_fields=["is_flagged", "flagged_at", "flagged_by"])
+    UnreadThread.objects.filter(thread=thread).update(thread_flagged=flagged)
 
 
 @transaction.atomic
@@ -332,6 +343,9 @@ def set_thread_project(*, thread: Thread, project: Project | None) -> None:
             raise ValidationError("That project is not one of this contact's projects.")
     thread.current_project = project
     thread.save(update_fields=["current_project"])
+    UnreadThread.objects.filter(thread=thread).update(
+        thread_project_id=project.pk if project else None
+    )
 
 
 @transaction.atomic

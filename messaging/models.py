@@ -417,12 +417,19 @@ class UnreadThread(models.Model):
     )
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="unread_by")
     since = models.DateTimeField(help_text="When the oldest unseen client message arrived.")
+    # Copies of the thread's project and flag, kept in step by the actions that change them, so
+    # a badge limited to "my projects" or "flagged" stays a count of this user's rows alone.
+    thread_project_id = models.BigIntegerField(null=True, blank=True)
+    thread_flagged = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user", "thread"], name="unread_thread_once_per_user"),
         ]
-        indexes = [models.Index(fields=["thread"], name="unread_thread_thread")]
+        indexes = [
+            models.Index(fields=["thread"], name="unread_thread_thread"),
+            models.Index(fields=["user", "thread_project_id"], name="unread_thread_user_project"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} has not read {self.thread}"

@@ -242,3 +242,17 @@ def test_the_notification_center_lists_notices_newest_first_with_pages(
     assert first.index("Notice 29") < first.index("Notice 10")
     assert "Notice 04" not in first and "Page 1 of 2" in first
     assert "Notice 04" in client.get(reverse("notifications:center"), {"page": 2}).text
+
+
+def test_moving_a_thread_to_a_project_i_am_not_on_takes_it_off_my_badge_at_once(
+    client: Client, firm: Organization, colleague: User, contact: Contact
+) -> None:
+    receive(contact.thread, "Hello")
+    assert 'data-count="1"' in badge(client, colleague)  # no project: it counts
+    elsewhere = create_project(organization=firm, name="Not mine")
+    actions.add_contact_to_project(contact=contact, project=elsewhere)
+    assert 'data-count="0"' in badge(client, colleague)
+    mine = create_project(organization=firm, name="Mine", assigned_staff=[colleague])
+    actions.add_contact_to_project(contact=contact, project=mine)
+    actions.set_thread_project(thread=Thread.objects.get(contact=contact), project=mine)
+    assert 'data-count="1"' in badge(client, colleague)

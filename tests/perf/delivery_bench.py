@@ -161,8 +161,9 @@ VALUES ({firm.pk}, :t, 'in', 'Running late, be there in ten', 'sms', 'received',
   md5(random()::text || clock_timestamp()::text), '', '', now(), now(), 0, 0);
 UPDATE messaging_thread SET last_message_at = now(), last_inbound_at = now(),
   last_message_preview = 'Running late, be there in ten', is_archived = false WHERE id = :t;
-INSERT INTO messaging_unreadthread (user_id, thread_id, since)
-  VALUES ({users[0]}, :t, now()), ({users[1]}, :t, now()) ON CONFLICT DO NOTHING;
+INSERT INTO messaging_unreadthread (user_id, thread_id, since, thread_project_id, thread_flagged)
+  VALUES ({users[0]}, :t, now(), NULL, false), ({users[1]}, :t, now(), NULL, false)
+  ON CONFLICT DO NOTHING;
 COMMIT;
 """  # noqa: S608 - ids from our own database, for pgbench
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as handle:

@@ -263,8 +263,17 @@ class Command(BaseCommand):
         for user_id in staff_ids:
             for index in rng.sample(range(threads), max(1, int(threads * UNREAD_SHARE))):
                 if index % 53 and index % 211:  # not archived, not spam
-                    unread.append((user_id, thread_ids[index], last_at[index]))
-        writer.write(UnreadThread, ["user_id", "thread_id", "since"], unread, None)
+                    unread.append(
+                        (
+                            user_id,
+                            thread_ids[index],
+                            last_at[index],
+                            current[index],
+                            index % 97 == 0,
+                        )
+                    )
+        columns = ["user_id", "thread_id", "since", "thread_project_id", "thread_flagged"]
+        writer.write(UnreadThread, columns, unread, None)
         writer.finish()
 
     def message_rows(
