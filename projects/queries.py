@@ -14,20 +14,13 @@ from projects.models import Project
 PROJECTS_PAGE = 50
 
 
-def unread_project_ids(user: User) -> list[int]:
-    """Projects whose clients sent messages this user has not seen: one small indexed read.
-
-    Follows relations by name (client → thread → unread rows), so projects never imports messaging.
-    """
-    return list(
-        Project.objects.for_user(user)
-        .filter(clients__thread__unread_by__user=user)
-        .values_list("pk", flat=True)
-        .distinct()
-    )
+def unread_project_ids(user: User) -> QuerySet[Any]:
+    """Projects whose clients sent messages this user has not seen, as a subquery (the database
+    hashes it once), following relations by name so projects never imports messaging."""
+    return Project.objects.for_user(user).filter(clients__thread__unread_by__user=user).values("pk")
 
 
-def _with_unread(projects: QuerySet[Project], unread_ids: list[int]) -> QuerySet[Project]:
+def _with_unread(projects: QuerySet[Project], unread_ids: QuerySet[Any]) -> QuerySet[Project]:
     return projects.annotate(
         has_unread=Case(
             When(pk__in=unread_ids, then=True), default=False, output_field=BooleanField()
