@@ -7,7 +7,7 @@ import logging
 import secrets
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from cms_sync import webhook
@@ -22,6 +22,7 @@ from projects.models import Project
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+IN_FLIGHT = datetime.timedelta(minutes=2)  # longer than any one filing's requests take
 
 
 def active_integration(organization_id: int) -> Integration | None:
@@ -182,8 +183,12 @@ def file_entry(*, entry_id: int) -> float | None:
         )
         if entry is None or entry.status != OutboxEntry.Status.PENDING:
             return None
+        now = timezone.now()
+        if entry.in_flight_until is not None and entry.in_flight_until > now:
+            return None  # another worker is filing it right now
         entry.attempts += 1
-        entry.save(update_fields=["attempts"])
+        entry.in_flight_until = now + IN_FLIGHT
+        entry.save(update_fields=["attempts", "in_flight_until"])
     integration = entry.integration
     if integration.status != Integration.Status.ACTIVE:
         _fail(entry, integration.status_reason or "The CMS integration is not active.")
@@ -208,6 +213,7 @@ def file_entry(*, entry_id: int) -> float | None:
         OutboxEntry.objects.filter(pk=entry.pk).update(
             last_error=str(error)[:500],
             next_attempt_at=timezone.now() + datetime.timedelta(seconds=wait),
+            in_flight_until=None,
         )
         return wait
     except FilingRejected as error:
@@ -215,7 +221,11 @@ def file_entry(*, entry_id: int) -> float | None:
         return None
     now = timezone.now()
     OutboxEntry.objects.filter(pk=entry.pk).update(
-        status=OutboxEntry.Status.FILED, cms_id=cms_id[:64], filed_at=now, last_error=""
+        status=OutboxEntry.Status.FILED,
+        cms_id=cms_id[:64],
+        filed_at=now,
+        last_error="",
+        in_flight_until=None,
     )
     Integration.objects.filter(pk=integration.pk).update(last_success_at=now)
     _receipt_changed(entry)
@@ -229,7 +239,7 @@ def _receipt_changed(entry: OutboxEntry) -> None:
 
 def _fail(entry: OutboxEntry, reason: str) -> None:
     OutboxEntry.objects.filter(pk=entry.pk).update(
-        status=OutboxEntry.Status.FAILED, last_error=reason[:500]
+        status=OutboxEntry.Status.FAILED, last_error=reason[:500], in_flight_until=None
     )
     _receipt_changed(entry)
     logger.warning("Filing %s failed: %s", entry.key, reason)
@@ -267,5 +277,31 @@ def retry_all_failed(*, organization: Organization) -> int:
     count = 0
     for entry in OutboxEntry.objects.filter(organization=organization, status="failed"):
         retry_entry(entry=entry)
+        count += 1
+    return count
+
+
+STALE_AFTER = datetime.timedelta(minutes=5)
+
+
+def requeue_stale_entries(*, now: datetime.datetime | None = None, limit: int = 500) -> int:
+    """Pending filings whose task was lost (a worker killed mid-task, Redis down when queued)
+    go back to the queue. Filing twice is harmless: each entry is filed once by its key."""
+    from cms_sync.tasks import file_entry as file_task
+
+    now = now or timezone.now()
+    stale = (
+        OutboxEntry.objects.filter(status=OutboxEntry.Status.PENDING)
+        .filter(models.Q(in_flight_until__isnull=True) | models.Q(in_flight_until__lt=now))
+        .filter(
+            models.Q(next_attempt_at__isnull=True, created_at__lt=now - STALE_AFTER)
+            | models.Q(next_attempt_at__lt=now - STALE_AFTER)
+        )
+        .values_list("pk", flat=True)[:limit]
+    )
+    count = 0
+    for entry_id in stale:
+        OutboxEntry.objects.filter(pk=entry_id).update(next_attempt_at=now, in_flight_until=None)
+        file_task.delay(entry_id)
         count += 1
     return count

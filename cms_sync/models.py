@@ -87,6 +87,9 @@ class OutboxEntry(models.Model):
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    in_flight_until = models.DateTimeField(
+        null=True, blank=True, help_text="A worker is filing it; others keep off until then."
+    )
     cms_id = models.CharField(max_length=64, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -16,6 +16,13 @@ def file_entry(entry_id: int) -> None:
 
 
 @shared_task(acks_late=True)
+def requeue_stale_entries() -> int:
+    from cms_sync.actions import requeue_stale_entries as requeue
+
+    return requeue()
+
+
+@shared_task(acks_late=True)
 def load_documents(integration_id: int, matter_id: str, query: str, page_url: str) -> None:
     from cms_sync.documents import load_documents as load
 

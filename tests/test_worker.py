@@ -6,6 +6,7 @@ another process cannot see an SQLite test database held in memory).
 
 from __future__ import annotations
 
+import datetime
 import os
 import subprocess
 import sys
@@ -46,6 +47,24 @@ def wait_for(check: Callable[[], bool], seconds: float = 30) -> None:
             return
         time.sleep(0.2)
     raise AssertionError("the worker did not get there in time")
+
+
+def start_worker(queue: str, log_path: Path, **extra: str) -> subprocess.Popen[bytes]:
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "CELERY_QUEUE": queue,
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
+        **extra,
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "hona", "worker", "--pool=solo", "-Q", queue,
+         "--without-mingle", "--without-gossip", "--without-heartbeat", "--loglevel=INFO"],
+        cwd=ROOT, env=env, stdout=log_path.open("ab"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
 
 
 @pytest.fixture
@@ -128,3 +147,54 @@ def test_inbound_media_is_fetched_by_the_worker(
     message = Message.objects.get(provider_sid=params["MessageSid"])
     wait_for(lambda: message.attachments.exists())
     assert message.attachments.get().file.read() == b"%PDF-1.4 lease"
+
+
+def test_a_filing_survives_a_worker_killed_mid_task_and_lands_in_clio_once(
+    tmp_path: Path, settings: Any, client: Client, thread: Thread, owner: User
+) -> None:
+    import signal
+
+    from cms_sync import actions as cms
+    from cms_sync.models import OutboxEntry
+    from hona.celery import app
+    from messaging import actions
+    from projects.actions import create_project
+    from tests.conftest import receive
+    from tests.fakes.clio import FakeClioServer
+
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    previous = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    with FakeClioServer() as clio:
+        settings.CLIO_BASE_URL = clio.base_url
+        cms.connect_clio(
+            organization=thread.organization, user=owner, code="good-code", redirect_uri="x"
+        )
+        project = create_project(organization=thread.organization, name="Case", cms_case_id="1001")
+        actions.add_contact_to_project(contact=thread.contact, project=project)
+        clio.answer_delay = 30.0  # the first worker will be killed while it waits
+        first = start_worker(queue, tmp_path / "worker1.log", CLIO_BASE_URL=clio.base_url)
+        try:
+            receive(Thread.objects.get(pk=thread.pk), "File me exactly once")
+            wait_for(lambda: len(clio.communications) == 1)
+            first.send_signal(signal.SIGKILL)  # mid-task: Clio created it, we never heard back
+            first.wait(10)
+        finally:
+            if first.poll() is None:
+                first.kill()
+        entry = OutboxEntry.objects.get()
+        assert entry.status == "pending"
+        clio.answer_delay = 0.0
+        # Later, the sweeper finds the orphaned entry and a new worker files it.
+        assert entry.in_flight_until is not None
+        later = entry.in_flight_until + datetime.timedelta(minutes=10)
+        assert cms.requeue_stale_entries(now=later) == 1
+        second = start_worker(queue, tmp_path / "worker2.log", CLIO_BASE_URL=clio.base_url)
+        try:
+            wait_for(lambda: OutboxEntry.objects.get().status == "filed")
+        finally:
+            second.terminate()
+            second.wait(10)
+            app.conf.task_default_queue = previous
+    assert len(clio.communications) == 1
+    assert OutboxEntry.objects.get().cms_id == "1"

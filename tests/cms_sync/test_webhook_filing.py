@@ -252,3 +252,20 @@ def test_staff_refile_a_message_from_the_thread_and_outsiders_cannot(
         assert client.post(url, {"project": other.pk}).status_code == 302
     assert RefileAudit.objects.get().to_project == other
     assert OutboxEntry.objects.filter(case_id="1007", status="filed").exists()
+
+
+def test_a_filing_whose_task_was_lost_is_picked_up_by_the_sweeper(
+    receiver: Receiver, filed_thread: Thread
+) -> None:
+    import datetime
+
+    from django.utils import timezone
+
+    receive(filed_thread, "Lost task")  # not in a captured commit: its task never ran
+    entry = OutboxEntry.objects.get()
+    assert entry.status == "pending"
+    assert cms.requeue_stale_entries() == 0  # too fresh to call lost
+    later = timezone.now() + datetime.timedelta(minutes=6)
+    assert cms.requeue_stale_entries(now=later) == 1
+    entry.refresh_from_db()
+    assert entry.status == "filed" and len(receiver.received) == 1

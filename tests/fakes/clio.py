@@ -26,6 +26,7 @@ class FakeClio:
     script: deque[str] = field(default_factory=deque)
     requests: list[tuple[str, str, float]] = field(default_factory=list)
     refreshes: int = 0
+    answer_delay: float = 0.0  # seconds to hold each answer after recording the request
 
     def fail_next(self, *outcomes: str) -> None:
         self.script.extend(outcomes)
@@ -111,6 +112,8 @@ def _handler(state: FakeClio) -> type[BaseHTTPRequestHandler]:
             if path == "/api/v4/communications.json":
                 data["id"] = len(state.communications) + 1
                 state.communications.append(data)
+                if state.answer_delay:
+                    time.sleep(state.answer_delay)  # created, but the answer is slow to come
                 return self._json(201, {"data": {"id": data["id"]}})
             if path == "/api/v4/documents.json":
                 document_id = len(state.documents) + 1001
