@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 import requests
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 
 from cms_sync.crypto import decrypt, encrypt
@@ -160,6 +161,28 @@ class ClioClient:
             return self.upload_document(entry)
         return self.create_communication(entry)
 
+    def user_id(self) -> int:
+        """The Clio user Hona files as (who connected it), looked up once and cached."""
+        key = f"clio-user:{self.integration.pk}"
+        found = cache.get(key)
+        if found is None:
+            answer = self.request("GET", "/users/who_am_i.json", params={"fields": "id"})
+            found = answer["data"]["id"]
+            cache.set(key, found, timeout=86400)
+        return int(found)
+
+    def matter_client_id(self, matter_id: str) -> int | None:
+        """The matter's client contact in Clio (the other side of each communication)."""
+        key = f"clio-matter-client:{self.integration.pk}:{matter_id}"
+        found = cache.get(key)
+        if found is None:
+            answer = self.request(
+                "GET", f"/matters/{matter_id}.json", params={"fields": "id,client{id}"}
+            )
+            found = (answer.get("data", {}).get("client") or {}).get("id") or 0
+            cache.set(key, found, timeout=86400)
+        return int(found) or None
+
     def create_communication(self, entry: OutboxEntry) -> str:
         message = entry.message
         contact = message.thread.contact
@@ -178,18 +201,22 @@ class ClioClient:
                 return str(found["data"][0]["id"])
         sender = message.sender.name if message.sender else contact.name
         body = f"{message.body}\n\n— {sender}\n{reference}".strip()
-        payload = {
-            "data": {
-                "type": "EmailCommunication"
-                if message.channel == "email"
-                else "PhoneCommunication",
-                "subject": f"{medium} {direction} {contact.name}",
-                "body": body,
-                "date": message.created_at.date().isoformat(),
-                "received_at": message.created_at.isoformat(),
-                "matter": {"id": _int(entry.case_id)},
-            }
+        kind = "EmailCommunication" if message.channel == "email" else "PhoneCommunication"
+        data: dict[str, Any] = {
+            "type": kind,
+            "subject": f"{medium} {direction} {contact.name}",
+            "body": body,
+            "date": message.created_at.date().isoformat(),
+            "received_at": message.created_at.isoformat(),
+            "matter": {"id": _int(entry.case_id)},
         }
+        firm_side = [{"type": "User", "id": self.user_id()}]
+        client_id = self.matter_client_id(entry.case_id)
+        client_side = [{"type": "Contact", "id": client_id}] if client_id else []
+        data["senders"], data["receivers"] = (
+            (client_side, firm_side) if message.is_inbound else (firm_side, client_side)
+        )
+        payload = {"data": data}
         created = self.request("POST", "/communications.json", json=payload)
         return str(created["data"]["id"])
 

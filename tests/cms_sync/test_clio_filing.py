@@ -74,6 +74,8 @@ def test_a_message_becomes_a_phone_communication_on_the_matter(
     assert communication["type"] == "PhoneCommunication"
     assert communication["subject"] == "SMS from Jane Doe"
     assert communication["matter"] == {"id": 1001}
+    assert communication["senders"] == [{"type": "Contact", "id": 10001}]  # the matter's client
+    assert communication["receivers"] == [{"type": "User", "id": 501}]  # the firm's Clio user
     assert communication["body"].startswith("Is the hearing still on?")
     entry = OutboxEntry.objects.get()
     assert entry.status == "filed" and entry.cms_id == "1"
@@ -153,7 +155,7 @@ def test_requests_never_exceed_the_tokens_rate(
     for index in range(7):
         file_now(matter_thread, f"Message {index}", django_capture_on_commit_callbacks)
     times = sorted(t for method, path, t in clio.requests if path.startswith("/api/"))
-    assert len(times) == 7
+    assert len(times) == 9  # 7 communications, and once who we are and the matter's client
     assert (len(times) - 1) / (times[-1] - times[0]) <= 3.0
 
 

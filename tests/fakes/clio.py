@@ -213,6 +213,11 @@ def _handler(state: FakeClio) -> type[BaseHTTPRequestHandler]:
                 self.send_header("Location", f"{state.base_url}/storage/{document['id']}")
                 self.end_headers()
                 return None
+            if parts.path == "/api/v4/users/who_am_i.json":
+                return self._json(200, {"data": {"id": 501}})
+            if parts.path.startswith("/api/v4/matters/"):
+                matter = int(parts.path.rsplit("/", 1)[-1].removesuffix(".json"))
+                return self._json(200, {"data": {"id": matter, "client": {"id": 9000 + matter}}})
             if parts.path == "/api/v4/communications.json":
                 found = [
                     {"id": c["id"]}
