@@ -243,6 +243,10 @@ def _fail(entry: OutboxEntry, reason: str) -> None:
     )
     _receipt_changed(entry)
     logger.warning("Filing %s failed: %s", entry.key, reason)
+    from notifications.actions import notify_filing_failure
+
+    message = Message.objects.select_related("sender", "thread__contact").get(pk=entry.message_id)
+    notify_filing_failure(message=message, reason=reason)
 
 
 @transaction.atomic

@@ -65,3 +65,22 @@ def dismiss_settings_banner(*, user: User) -> None:
     found, _ = NotificationSettings.objects.get_or_create(user=user)
     found.welcome_dismissed_at = timezone.now()
     found.save(update_fields=["welcome_dismissed_at", "updated_at"])
+
+
+@transaction.atomic
+def notify_filing_failure(*, message: Message, reason: str) -> Notification | None:
+    """Tell the sender that their message could not be filed into the CMS case, and why."""
+    if message.sender is None:
+        return None
+    try:
+        with transaction.atomic():
+            return Notification.objects.create(
+                user=message.sender,
+                kind=Notification.Kind.CMS_FAILED,
+                thread=message.thread,
+                message=message,
+                title=f"Your message to {message.thread.contact.name} was not filed to the case",
+                body=reason,
+            )
+    except IntegrityError:
+        return None

@@ -269,3 +269,30 @@ def test_a_filing_whose_task_was_lost_is_picked_up_by_the_sweeper(
     assert cms.requeue_stale_entries(now=later) == 1
     entry.refresh_from_db()
     assert entry.status == "filed" and len(receiver.received) == 1
+
+
+def test_the_sender_is_told_when_their_message_could_not_be_filed(
+    receiver: Receiver,
+    filed_thread: Thread,
+    owner: User,
+    client: Client,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from notifications.models import Notification
+
+    settings.SMS_BACKEND = "memory"
+    receiver.script.append("400")
+    run(
+        django_capture_on_commit_callbacks,
+        actions.send_message,
+        thread=filed_thread,
+        sender=owner,
+        body="Filed?",
+    )
+    notice = Notification.objects.get(user=owner, kind="cms_failed")
+    assert notice.title == "Your message to Jane Doe was not filed to the case"
+    assert "refused the entry (400)" in notice.body
+    client.force_login(owner)
+    html = client.get(reverse("notifications:unread-list"), headers={"HX-Request": "true"}).text
+    assert "was not filed to the case" in html
