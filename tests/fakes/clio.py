@@ -4,13 +4,14 @@ three-step document upload, listing and downloading documents, and scripted 429/
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+from tests.fakes.loopback import LoopbackServer
 
 
 @dataclass
@@ -230,17 +231,8 @@ def _handler(state: FakeClio) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-class FakeClioServer:
+class FakeClioServer(LoopbackServer[FakeClio]):
     def __init__(self) -> None:
-        self.state = FakeClio()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self.state))
-        self.state.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self) -> FakeClio:
-        self.thread.start()
-        return self.state
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        state = FakeClio()
+        super().__init__(state, _handler(state))
+        state.base_url = self.url

@@ -6,11 +6,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.fakes.loopback import LoopbackServer
 
 
 @dataclass
@@ -62,17 +63,8 @@ def _handler(state: Receiver) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-class ReceiverServer:
+class ReceiverServer(LoopbackServer[Receiver]):
     def __init__(self) -> None:
-        self.state = Receiver()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self.state))
-        self.state.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/hona"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self) -> Receiver:
-        self.thread.start()
-        return self.state
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        state = Receiver()
+        super().__init__(state, _handler(state))
+        state.url = f"{self.url}/hona"

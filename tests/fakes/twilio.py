@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.fakes.loopback import LoopbackServer
 
 ERRORS = {
     "+15005550001": (21211, "The 'To' number +15005550001 is not a valid phone number."),
@@ -175,17 +176,8 @@ def _handler(state: FakeTwilio) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-class FakeTwilioServer:
+class FakeTwilioServer(LoopbackServer[FakeTwilio]):
     def __init__(self) -> None:
-        self.state = FakeTwilio()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self.state))
-        self.state.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self) -> FakeTwilio:
-        self.thread.start()
-        return self.state
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        state = FakeTwilio()
+        super().__init__(state, _handler(state))
+        state.base_url = self.url

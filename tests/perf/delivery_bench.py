@@ -184,6 +184,7 @@ def outbound_benchmark(database_url: str, redis_url: str) -> None:
     from messaging import actions
     from messaging.models import Thread
     from tests.fakes.twilio import FakeTwilioServer
+    from tests.perf.workers import celery_workers
 
     firm = setup_firm("+18885550996", "Bench Outbound", BURST)
     sender = firm.users.first()
@@ -206,34 +207,7 @@ def outbound_benchmark(database_url: str, redis_url: str) -> None:
             "TWILIO_AUTH_TOKEN": twilio.auth_token,
             "LOG_LEVEL": "WARNING",
         }
-        workers = [
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "hona",
-                    "worker",
-                    "--pool=threads",
-                    "--concurrency=4",
-                    "-Q",
-                    queue,
-                    "--without-mingle",
-                    "--without-gossip",
-                    "--without-heartbeat",
-                    "--loglevel=WARNING",
-                    "-n",
-                    f"bench{n}@%h",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            for n in range(2)
-        ]
-        try:
+        with celery_workers(queue, env):
             time.sleep(2)
             for limit in (3, 0):
                 Organization.objects.filter(pk=firm.pk).update(sms_per_second=limit)
@@ -252,11 +226,6 @@ def outbound_benchmark(database_url: str, redis_url: str) -> None:
                     f"outbound burst of {BURST}, 2 workers x 4 threads, limit {label}: the fake "
                     f"Twilio saw {rate:.1f} texts/s on average, at most {busiest} in any second"
                 )
-        finally:
-            for worker in workers:
-                worker.terminate()
-            for worker in workers:
-                worker.wait(10)
 
 
 def main() -> int:

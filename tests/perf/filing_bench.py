@@ -8,7 +8,6 @@ code holds 50 a minute in production).
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import time
 import uuid
@@ -38,6 +37,7 @@ def main() -> int:
     from messaging.models import Message
     from projects.actions import create_project
     from tests.fakes.clio import FakeClioServer
+    from tests.perf.workers import celery_workers
 
     call_command("migrate", verbosity=0)
     redis_url = str(settings.REDIS_URL or "redis://127.0.0.1:6379/14")
@@ -86,34 +86,7 @@ def main() -> int:
             "CLIO_REQUESTS_PER_MINUTE": str(PER_MINUTE),
             "LOG_LEVEL": "WARNING",
         }
-        workers = [
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "hona",
-                    "worker",
-                    "--pool=threads",
-                    "--concurrency=4",
-                    "-Q",
-                    queue,
-                    "--without-mingle",
-                    "--without-gossip",
-                    "--without-heartbeat",
-                    "--loglevel=WARNING",
-                    "-n",
-                    f"filing{n}@%h",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            for n in range(2)
-        ]
-        try:
+        with celery_workers(queue, env):
             app.conf.broker_url = redis_url  # type: ignore[misc]
             app.conf.task_default_queue = queue
             app.conf.task_always_eager = False
@@ -127,11 +100,6 @@ def main() -> int:
                 if len(clio.communications) >= BACKLOG:
                     break
                 time.sleep(0.5)
-        finally:
-            for worker in workers:
-                worker.terminate()
-            for worker in workers:
-                worker.wait(15)
         times = sorted(t for method, path, t in clio.requests if path.startswith("/api/"))
         filed = OutboxEntry.objects.filter(integration=integration, status="filed").count()
         rate = (len(times) - 1) / (times[-1] - times[0]) * 60 if len(times) > 1 else 0.0
