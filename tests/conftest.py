@@ -167,6 +167,21 @@ def thread(contact: Contact) -> Thread:
     return contact.thread
 
 
+def write(
+    thread: Thread, sender: User, body: str, *, status: str = "queued", **fields: Any
+) -> Message:
+    """A staff member's message recorded as it stands (no delivery), for reading tests."""
+    return messaging_actions.record_message(
+        thread=thread,
+        direction=Message.Direction.OUTBOUND,
+        body=body,
+        channel=fields.pop("channel", Message.Channel.SMS),
+        status=status,
+        sender=sender,
+        **fields,
+    )
+
+
 def receive(thread: Thread, body: str = "Hello from the client") -> Message:
     return messaging_actions.record_message(
         thread=thread,

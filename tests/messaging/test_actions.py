@@ -11,7 +11,7 @@ from messaging import actions
 from messaging.models import Contact, Message, Thread, UnreadThread
 from messaging.queries import unread_thread_count
 from projects.actions import create_project
-from tests.conftest import receive
+from tests.conftest import receive, write
 
 
 def test_creating_a_contact_normalises_the_phone_and_opens_its_thread(firm: Organization) -> None:
@@ -137,14 +137,7 @@ def test_record_message_refuses_bad_input_and_stores_nothing(
 
 def test_a_sender_from_another_firm_is_refused(thread: Thread, outsider: User) -> None:
     with pytest.raises(ValidationError, match="another firm"):
-        actions.record_message(
-            thread=thread,
-            direction="out",
-            body="Hi",
-            channel="sms",
-            status="queued",
-            sender=outsider,
-        )
+        write(thread, outsider, "Hi")
 
 
 def test_files_are_stored_with_their_size_and_type(thread: Thread) -> None:

@@ -19,7 +19,7 @@ from messaging.models import Contact, Message, Thread
 from messaging.queries import CONVERSATIONS_PAGE, unread_thread_count
 from messaging.sms import MemoryBackend
 from projects.actions import create_project
-from tests.conftest import receive
+from tests.conftest import receive, write
 
 LIST = reverse("messaging:conversation-list")
 
@@ -292,23 +292,15 @@ def test_the_thread_shows_the_latest_fifty_and_loads_earlier_ones(
 def test_each_message_shows_sender_channel_status_and_files(
     signed_in: Client, thread: Thread, owner: User
 ) -> None:
-    actions.record_message(
-        thread=thread,
-        direction="out",
-        body="Your documents",
+    write(
+        thread,
+        owner,
+        "Your documents",
         channel="mms",
         status="delivered",
-        sender=owner,
         files=[actions.NewFile("retainer.pdf", b"%PDF-1.4" + b"0" * 2040, "application/pdf")],
     )
-    failed = actions.record_message(
-        thread=thread,
-        direction="out",
-        body="Are you there?",
-        channel="sms",
-        status="queued",
-        sender=owner,
-    )
+    failed = write(thread, owner, "Are you there?")
     Message.objects.filter(pk=failed.pk).update(
         status="failed", error_reason="The number is a landline and there is no email on file."
     )
@@ -434,14 +426,7 @@ def test_the_live_update_answers_204_when_nothing_changed(
 def test_new_client_messages_and_status_changes_arrive_without_a_reload(
     signed_in: Client, thread: Thread, owner: User
 ) -> None:
-    sent = actions.record_message(
-        thread=thread,
-        direction="out",
-        body="On its way",
-        channel="sms",
-        status="queued",
-        sender=owner,
-    )
+    sent = write(thread, owner, "On its way")
     since = timezone.now()
     receive(thread, "Got your text, thanks")
     Message.objects.filter(pk=sent.pk).update(status="delivered", status_changed_at=timezone.now())
