@@ -197,6 +197,7 @@ def sign_in(page: Page, url: str, username: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Conversations", level=1)).to_be_visible()
+    page.wait_for_load_state("load")  # htmx and app scripts are deferred: let them bind first
 
 
 def open_plus(page: Page) -> None:
@@ -321,10 +322,18 @@ def test_staff_pages_run_under_the_policy_with_nothing_refused(
     for model in ["messaging/contact", "messaging/message", "projects/project", "hona/user"]:
         page.goto(f"{url}/admin/{model}/")
         settle(page)
-    page.goto(f"{url}/admin/projects/project/{data.project.pk}/change/")
-    settle(page)
-    page.goto(f"{url}/admin/messaging/contact/{contact.pk}/change/")
-    settle(page)
+    for change in [
+        f"projects/project/{data.project.pk}",
+        f"messaging/contact/{contact.pk}",  # the two-list widget for its projects
+        f"messaging/thread/{data.thread.pk}",  # messages and files inline
+        f"messaging/message/{data.message.pk}",
+        f"hona/user/{colleague.pk}",
+        f"hona/organization/{firm.pk}",
+    ]:
+        page.goto(f"{url}/admin/{change}/change/")
+        expect(page).to_have_url(f"{url}/admin/{change}/change/")  # not sent away: it exists
+        expect(page.locator("#content h1")).to_be_visible()
+        settle(page)
 
     # Connecting Clio posts, then the server sends the browser on to Clio's sign-in page.
     page.goto(f"{url}{reverse('cms_sync:integration')}")
