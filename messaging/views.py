@@ -24,7 +24,7 @@ from django.views.decorators.http import (
 )
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
-from hona.http import AuthenticatedHttpRequest
+from hona.http import AuthenticatedHttpRequest, safe_next
 from messaging import actions, queries
 from messaging.delivery import DOWNLOAD_MAX_AGE, MMS_TYPES, read_media_token
 from messaging.forms import (
@@ -459,17 +459,20 @@ def template_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         flash.success(
             request, f"Template “{template.name}” saved. Everyone in your firm can use it."
         )
-        next_url = request.POST.get("next", "")
-        if next_url.startswith("/") and not next_url.startswith("//"):
-            return redirect(next_url)
-        return redirect("messaging:template-list")
+        return redirect(
+            safe_next(request, request.POST.get("next"), fallback=reverse("messaging:template-list"))
+        )
     initial_body = request.GET.get("body", "")[:1600]
     if request.method == "GET" and initial_body:
         form.initial["body"] = initial_body
     return render(
         request,
         "messaging/template_form.html",
-        {"active_nav": "templates", "form": form, "next": request.GET.get("next", "")},
+        {
+            "active_nav": "templates",
+            "form": form,
+            "next": safe_next(request, request.POST.get("next") or request.GET.get("next")),
+        },
     )
 
 
