@@ -459,9 +459,8 @@ def template_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         flash.success(
             request, f"Template “{template.name}” saved. Everyone in your firm can use it."
         )
-        return redirect(
-            safe_next(request, request.POST.get("next"), fallback=reverse("messaging:template-list"))
-        )
+        back = reverse("messaging:template-list")
+        return redirect(safe_next(request, request.POST.get("next"), fallback=back))
     initial_body = request.GET.get("body", "")[:1600]
     if request.method == "GET" and initial_body:
         form.initial["body"] = initial_body

@@ -121,9 +121,7 @@ def test_dismissing_the_welcome_banner_never_redirects_off_site(
 
 
 @pytest.mark.parametrize("target", HOSTILE)
-def test_signing_in_never_redirects_off_site(
-    client: Client, colleague: User, target: str
-) -> None:
+def test_signing_in_never_redirects_off_site(client: Client, colleague: User, target: str) -> None:
     response = client.post(
         reverse("login") + "?next=" + target,
         {"username": colleague.username, "password": PASSWORD, "next": target},
@@ -133,9 +131,7 @@ def test_signing_in_never_redirects_off_site(
 
 
 @pytest.mark.parametrize("target", HOSTILE)
-def test_signing_out_never_redirects_off_site(
-    client: Client, colleague: User, target: str
-) -> None:
+def test_signing_out_never_redirects_off_site(client: Client, colleague: User, target: str) -> None:
     client.force_login(colleague)
     response = client.post(reverse("logout"), {"next": target})
     assert response.status_code == 302
