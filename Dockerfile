@@ -13,9 +13,9 @@ RUN groupadd --system hona && useradd --system --gid hona --home-dir /app hona
 # Installed in place (editable), so settings find templates/ and static/ beside the code.
 COPY . .
 RUN pip install -e .
-# collectstatic needs settings but no database or secrets: a throwaway key is enough here.
-RUN DJANGO_SECRET_KEY=build-only-key-not-used-at-runtime-0123456789abcdefghijkl \
-    PUBLIC_BASE_URL=http://127.0.0.1 python manage.py collectstatic --noinput \
+# collectstatic needs settings but no database or secrets: on a loopback PUBLIC_BASE_URL the app
+# uses its local-only keys, which never leave this build step.
+RUN PUBLIC_BASE_URL=http://127.0.0.1 python manage.py collectstatic --noinput \
     && mkdir -p /app/var/media && chown -R hona:hona /app/var
 
 USER hona

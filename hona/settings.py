@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from hona.env import Env, is_loopback_host
+from hona.env import Env, check_secret, is_loopback_host
 
 env = Env()
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -26,18 +26,25 @@ _public = urlsplit(PUBLIC_BASE_URL)
 PUBLIC_HOST = _public.hostname or "127.0.0.1"
 HTTPS = _public.scheme == "https"
 
-# A fixed key is acceptable only while the app can be reached on this machine alone.
+# A fixed key is acceptable only while the app can be reached on this machine alone. A key that
+# is set must be generated: a placeholder copied from .env.example is refused at start-up, because
+# anyone who read it could sign portal and download links for every firm.
 _LOCAL_ONLY_KEY = "django-insecure-local-only-key-never-used-behind-a-public-url"
 _secret_key = env.optional("DJANGO_SECRET_KEY")
 if _secret_key is None:
     if not is_loopback_host(PUBLIC_HOST):
         raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY must be set when PUBLIC_BASE_URL is not a loopback address."
+            "DJANGO_SECRET_KEY must be set when PUBLIC_BASE_URL is not a loopback address. "
+            'Generate one with: python -c "import secrets; print(secrets.token_urlsafe(50))"'
         )
-    _secret_key = _LOCAL_ONLY_KEY
-elif len(_secret_key) < 50:
-    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be at least 50 characters long.")
-SECRET_KEY = _secret_key
+    SECRET_KEY = _LOCAL_ONLY_KEY
+else:
+    SECRET_KEY = check_secret("DJANGO_SECRET_KEY", _secret_key)
+# Rotation: the new key signs, the old ones (newest first) still verify links made before.
+SECRET_KEY_FALLBACKS = [
+    check_secret("DJANGO_SECRET_KEY_FALLBACKS", key)
+    for key in env.strings("DJANGO_SECRET_KEY_FALLBACKS")
+]
 
 ALLOWED_HOSTS = env.strings("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 if PUBLIC_HOST not in ALLOWED_HOSTS:
@@ -201,9 +208,20 @@ PORTAL_UPLOAD_MAX_BYTES = env.integer(
     "PORTAL_UPLOAD_MAX_BYTES", default=25 * 1024 * 1024, minimum=1024
 )
 
-# CMS filing: tokens and webhook secrets are encrypted at rest with this key (defaults to one
-# derived from DJANGO_SECRET_KEY; set it to rotate independently).
-CMS_ENCRYPTION_KEY = env.string("CMS_ENCRYPTION_KEY", default="")
+# CMS filing: tokens and webhook secrets are encrypted at rest with these Fernet keys, newest
+# first: the first encrypts, every one decrypts, so a new key can be put in front and
+# `manage.py rotate_cms_keys` re-encrypts what is stored before the old one is dropped. They are
+# independent of DJANGO_SECRET_KEY, so neither key's rotation touches the other's data.
+CMS_ENCRYPTION_KEYS = env.fernet_keys("CMS_ENCRYPTION_KEYS")
+if not CMS_ENCRYPTION_KEYS:
+    if not is_loopback_host(PUBLIC_HOST):
+        raise ImproperlyConfigured(
+            "CMS_ENCRYPTION_KEYS must be set when PUBLIC_BASE_URL is not a loopback address. "
+            'Generate a key with: python -c "from cryptography.fernet import Fernet; '
+            'print(Fernet.generate_key().decode())"'
+        )
+    # This machine only, like the local secret key: never protects a real firm's tokens.
+    CMS_ENCRYPTION_KEYS = ["bG9jYWwtb25seS1jbXMta2V5LW5vdC1mb3ItdXNlLSE="]
 CLIO_BASE_URL = env.origin("CLIO_BASE_URL", default="https://app.clio.com")
 CLIO_CLIENT_ID = env.string("CLIO_CLIENT_ID", default="")
 CLIO_CLIENT_SECRET = env.string("CLIO_CLIENT_SECRET", default="")
