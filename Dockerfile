@@ -24,4 +24,7 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD python -c "import urllib.request, sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz/', timeout=4).status == 200 else 1)"
 # No gunicorn access log: it would write the tokens of personal portal links; Django's own
 # logging (with signed links redacted) reports errors.
-CMD ["gunicorn", "hona.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--no-control-socket", "--forwarded-allow-ips", "*"]
+# Forwarded headers are not taken from just anyone: Django believes X-Forwarded-Proto only behind
+# an https PUBLIC_BASE_URL and X-Forwarded-For only as far as TRUSTED_PROXY_COUNT says, and
+# gunicorn keeps its default (trust forwarded headers from loopback alone).
+CMD ["gunicorn", "hona.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--no-control-socket"]

@@ -266,6 +266,10 @@ SECURE_HSTS_PRELOAD = HTTPS
 if HTTPS and env.boolean("DJANGO_BEHIND_TLS_PROXY", default=True):
     # The proxy in front of gunicorn terminates TLS and says so in this header.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many reverse proxies of ours stand in front of the app, each appending to X-Forwarded-For.
+# Rate limits and sign-in lockouts key on the client's address, so the header is believed only
+# that far: with the default 0 it is ignored, and a client cannot pick its own address.
+TRUSTED_PROXY_COUNT = env.integer("TRUSTED_PROXY_COUNT", default=0, minimum=0)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
