@@ -161,13 +161,13 @@ def payload_of(entry: OutboxEntry) -> dict[str, object]:
     }
     if entry.attachment is not None:
         attachment = entry.attachment
-        from messaging.delivery import download_url
+        from messaging.links import cms_file_url
 
         data["file"] = {
             "name": attachment.filename,
             "content_type": attachment.content_type,
             "size": attachment.size,
-            "url": download_url(attachment),
+            "url": cms_file_url(attachment),
         }
     return data
 

@@ -398,7 +398,8 @@ def delete_template(*, template: MessageTemplate) -> None:
 
 @transaction.atomic
 def revoke_portal_links(*, contact: Contact) -> None:
-    """Every link made so far stops opening the thread (a new one can be sent afterwards)."""
+    """Every portal and download link made so far stops working, and so does every portal
+    session opened with one (a new link can be sent afterwards)."""
     contact.portal_revoked_at = timezone.now()
     contact.save(update_fields=["portal_revoked_at", "updated_at"])
 
@@ -427,7 +428,12 @@ def update_contact(
     email: str,
     notification_preference: str,
 ) -> Contact:
-    """Staff edit a contact; a changed phone is checked again (and may become textable)."""
+    """Staff edit a contact; a changed phone is checked again (and may become textable).
+
+    A new phone or email ends the contact's earlier portal and download links and portal
+    sessions: they were sent to the old number or address, which may now be someone else's.
+    """
+    reached_at = (contact.phone, contact.email.lower())
     contact.name = name.strip()
     contact.kind = kind
     contact.email = email.strip()
@@ -435,5 +441,7 @@ def update_contact(
     if phone.strip() != contact.phone_display and phone.strip() != contact.phone:
         apply_phone(contact, phone)
     contact.full_clean()
+    if (contact.phone, contact.email.lower()) != reached_at:
+        contact.portal_revoked_at = timezone.now()
     contact.save()
     return contact

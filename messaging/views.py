@@ -8,7 +8,6 @@ from typing import Any
 
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,7 +25,7 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from hona.http import AuthenticatedHttpRequest, safe_next
 from messaging import actions, queries
-from messaging.delivery import DOWNLOAD_MAX_AGE, MMS_TYPES, read_media_token
+from messaging.delivery import MMS_TYPES
 from messaging.forms import (
     ComposerForm,
     ContactForm,
@@ -34,6 +33,7 @@ from messaging.forms import (
     ProjectChoiceForm,
     TemplateForm,
 )
+from messaging.links import InvalidLink, read_cms_file_token, read_download_token, read_media_token
 from messaging.models import MAX_BODY, Attachment, Message, Thread
 from messaging.portal import portal_url
 from messaging.queries import ConversationFilter
@@ -372,8 +372,8 @@ def media(request: HttpRequest, token: str) -> FileResponse:
     """
     try:
         attachment_id = read_media_token(token)
-    except (signing.BadSignature, KeyError, ValueError, TypeError):
-        raise Http404("This link is not valid or has expired.") from None
+    except InvalidLink as invalid:
+        raise Http404(str(invalid)) from None
     attachment = get_object_or_404(Attachment, pk=attachment_id)
     if not attachment.file:
         raise Http404("This file was removed.")
@@ -401,12 +401,22 @@ def _short_name(filename: str) -> str:
 
 @require_GET
 def download(request: HttpRequest, token: str) -> FileResponse:
-    """A file linked from an email (too large to attach): signed, valid for 30 days."""
+    """A file linked from an email to the client (too large to attach): signed, 30 days, and
+    ended with the client's portal links."""
     try:
-        attachment_id = read_media_token(token, max_age=DOWNLOAD_MAX_AGE)
-    except (signing.BadSignature, KeyError, ValueError, TypeError):
-        raise Http404("This link is not valid or has expired.") from None
-    attachment = get_object_or_404(Attachment, pk=attachment_id)
+        attachment = read_download_token(token)
+    except InvalidLink as invalid:
+        raise Http404(str(invalid)) from None
+    return _file_response(attachment, inline=False)
+
+
+@require_GET
+def cms_file(request: HttpRequest, token: str) -> FileResponse:
+    """A file the firm's CMS webhook receiver fetches to file it: signed, 30 days."""
+    try:
+        attachment = read_cms_file_token(token)
+    except InvalidLink as invalid:
+        raise Http404(str(invalid)) from None
     return _file_response(attachment, inline=False)
 
 

@@ -569,7 +569,7 @@ def test_insert_link_gives_a_full_signed_url_that_opens_the_clients_page(
 def test_staff_download_files_and_twilio_fetches_them_from_a_signed_link(
     signed_in: Client, thread: Thread
 ) -> None:
-    from messaging.delivery import media_url
+    from messaging.links import media_url
 
     message = actions.record_message(
         thread=thread,
