@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 
 from hona.phones import parse_phone
+from hona.text import validate_one_line
 
 
 def validate_timezone(value: str) -> None:
@@ -76,6 +77,13 @@ class Organization(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        super().clean()
+        try:
+            validate_one_line(self.name)
+        except ValidationError as error:
+            raise ValidationError({"name": error}) from None
+
 
 class OrganizationOwnedQuerySet(models.QuerySet):
     """Every firm-owned model's queryset: scope it to one firm before reading."""
@@ -127,6 +135,17 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        for field in ("display_name", "first_name", "last_name"):
+            try:
+                validate_one_line(getattr(self, field))
+            except ValidationError as error:
+                errors[field] = error
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def name(self) -> str:

@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "hona.middleware.OrganizationTimezoneMiddleware",
+    "hona.middleware.FirmWorkspaceMiddleware",
 ]
 
 ROOT_URLCONF = "hona.urls"

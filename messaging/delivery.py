@@ -23,6 +23,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from hona.text import one_line
 from messaging.links import download_url, media_url
 from messaging.models import Attachment, Contact, DeliveryEvent, Message
 from messaging.portal import portal_url
@@ -335,9 +336,9 @@ def send_message_email(message: Message, attachments: list[Attachment]) -> None:
         "attached": attachments if attach else [],
     }
     email = EmailMessage(
-        subject=f"New message from {organization.name}",
+        subject=one_line(f"New message from {organization.name}"),
         body=render_to_string("messaging/email/message.txt", context),
-        from_email=formataddr((organization.name, from_address)),
+        from_email=formataddr((one_line(organization.name), from_address)),
         to=[contact.email],
     )
     if attach:

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from hona.models import Organization, OrganizationOwnedQuerySet
 from hona.phones import format_phone
+from hona.text import validate_one_line
 from projects.models import Project
 
 MAX_BODY = settings.MESSAGE_MAX_LENGTH
@@ -46,7 +47,7 @@ class Contact(models.Model):
         Organization, on_delete=models.PROTECT, related_name="contacts"
     )
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.CLIENT)
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_one_line])
     phone = models.CharField(
         max_length=16, blank=True, help_text="Stored in E.164 form, such as +14155550134."
     )
@@ -380,7 +381,7 @@ class MessageTemplate(models.Model):
     organization = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="message_templates"
     )
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=120, validators=[validate_one_line])
     body = models.TextField()
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
