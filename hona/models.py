@@ -54,6 +54,18 @@ class Organization(models.Model):
         help_text="The most texts sent per second from the firm's number (toll-free: 3). "
         "0 means no limit.",
     )
+    # Per person and hour, so one account (or whoever took it over) cannot text a whole list.
+    new_conversations_per_hour = models.PositiveIntegerField(
+        "new conversations per person per hour",
+        default=200,
+        help_text="How many new contacts one staff member may start a conversation with in an "
+        "hour. 0 means no limit.",
+    )
+    messages_per_hour = models.PositiveIntegerField(
+        "messages per person per hour",
+        default=600,
+        help_text="How many messages one staff member may send in an hour. 0 means no limit.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -59,6 +59,7 @@ def create_contact(
     email: str = "",
     notification_preference: str = Contact.NotificationPreference.SMS,
     projects: Sequence[Project] = (),
+    created_by: User | None = None,
 ) -> Contact:
     """Create a contact and its thread. Raises ValidationError for a bad phone or a duplicate."""
     contact = Contact(
@@ -67,6 +68,7 @@ def create_contact(
         kind=kind,
         email=email.strip(),
         notification_preference=notification_preference,
+        created_by=created_by,
     )
     apply_phone(contact, phone)
     contact.full_clean()
@@ -298,6 +300,36 @@ def set_thread_spam(*, thread: Thread, user: User, spam: bool) -> None:
 
 
 UPLOAD_MAX_FILES = 10
+QUOTA_WINDOW = datetime.timedelta(hours=1)
+
+
+class QuotaReached(ValidationError):
+    """A staff member reached their firm's hourly quota; nothing was stored."""
+
+
+def check_staff_quota(*, user: User, new_conversation: bool = False) -> None:
+    """Each person's hourly quota, per firm: a busy desk never meets it, a script does.
+
+    Counted from the database in the caller's transaction, with the user's row locked so two
+    requests of one person cannot both take the last place.
+    """
+    firm = user.organization
+    if firm is None:
+        raise ValidationError("Only a firm's staff can send messages.")
+    User.objects.select_for_update().filter(pk=user.pk).exists()
+    since = timezone.now() - QUOTA_WINDOW
+    if new_conversation:
+        limit, what = firm.new_conversations_per_hour, "new conversations"
+        used = Contact.objects.filter(created_by=user, created_at__gte=since).count()
+    else:
+        limit, what = firm.messages_per_hour, "messages"
+        used = Message.objects.filter(sender=user, created_at__gte=since).count()
+    if limit and used >= limit:
+        raise QuotaReached(
+            f"You have sent {used} {what} in the last hour, the most {firm.name} allows one "
+            "person. Please wait a little, or ask a firm admin to raise the limit.",
+            code="quota",
+        )
 
 
 @transaction.atomic
@@ -309,6 +341,7 @@ def send_message(
 
     if sender.organization_id != thread.organization_id:
         raise ValidationError("The sender belongs to another firm.")
+    check_staff_quota(user=sender)
     if len(files) > UPLOAD_MAX_FILES:
         raise ValidationError(f"Attach at most {UPLOAD_MAX_FILES} files to one message.")
     limit = settings.UPLOAD_MAX_BYTES
@@ -350,9 +383,16 @@ def set_thread_project(*, thread: Thread, project: Project | None) -> None:
 
 @transaction.atomic
 def start_conversation(
-    *, organization: Organization, contact: Contact | None = None, phone: str = "", email: str = ""
+    *,
+    organization: Organization,
+    contact: Contact | None = None,
+    phone: str = "",
+    email: str = "",
+    started_by: User | None = None,
 ) -> Thread:
-    """The thread of an existing contact, or of a new lead made from a phone number or email."""
+    """The thread of an existing contact, or of a new lead made from a phone number or email.
+
+    A new lead counts against `started_by`'s hourly quota of new conversations."""
     if contact is not None:
         if contact.organization_id != organization.pk:
             raise ValidationError("That contact belongs to another firm.")
@@ -369,6 +409,8 @@ def start_conversation(
         )
     if existing is not None:
         return ensure_thread(contact=existing)
+    if started_by is not None:
+        check_staff_quota(user=started_by, new_conversation=True)
     lead = create_contact(
         organization=organization,
         name=parse_phone(phone).e164 if phone else email,
@@ -378,6 +420,7 @@ def start_conversation(
         notification_preference=(
             Contact.NotificationPreference.SMS if phone else Contact.NotificationPreference.EMAIL
         ),
+        created_by=started_by,
     )
     return lead.thread
 

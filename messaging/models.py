@@ -73,6 +73,14 @@ class Contact(models.Model):
         blank=True,
         help_text="Portal links made before this moment no longer open the thread.",
     )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The staff member who started a conversation with this new contact.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -108,6 +116,12 @@ class Contact(models.Model):
         indexes = [
             models.Index(fields=["organization", "name"], name="contact_org_name"),
             models.Index(fields=["organization", "email"], name="contact_org_email"),
+            # A staff member's hourly quota of new conversations.
+            models.Index(
+                fields=["created_by", "created_at"],
+                condition=Q(created_by__isnull=False),
+                name="contact_started_by",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -327,6 +341,12 @@ class Message(models.Model):
             ),
             # The thread page's "anything new since …" check: new messages and status changes.
             models.Index(fields=["thread", "status_changed_at"], name="message_thread_changed"),
+            # A staff member's hourly quota of messages.
+            models.Index(
+                fields=["sender", "created_at"],
+                condition=Q(sender__isnull=False),
+                name="message_sender_recent",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -80,6 +80,7 @@ def new_conversation(request: AuthenticatedHttpRequest) -> HttpResponse:
                 contact=form.cleaned_data["contact"],
                 phone=form.cleaned_data["phone"],
                 email=form.cleaned_data["email"],
+                started_by=request.user,
             )
         except ValidationError as error:
             form.add_error(None, error)
