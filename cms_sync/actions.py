@@ -16,6 +16,7 @@ from cms_sync.crypto import decrypt, encrypt
 from cms_sync.errors import FilingRejected, FilingUnavailable
 from cms_sync.models import Integration, OutboxEntry, RefileAudit
 from hona.models import Organization, User
+from hona.net import UnsafeUrl, check_webhook_url
 from messaging.models import Attachment, Message
 from projects.models import Project
 
@@ -35,9 +36,17 @@ def active_integration(organization_id: int) -> Integration | None:
 def connect_webhook(
     *, organization: Organization, user: User, url: str, secret: str = ""
 ) -> tuple[Integration, str]:
-    """Connect the firm's webhook; returns it with its signing secret (shown once)."""
+    """Connect the firm's webhook; returns it with its signing secret (shown once).
+
+    The URL must be https and resolve only to public addresses. Checking resolves the name and
+    nothing more: no request is made, so saving says nothing about what answers where.
+    """
     if active_integration(organization.pk) is not None:
         raise ValidationError("Disconnect the current integration first.")
+    try:
+        check_webhook_url(url)
+    except UnsafeUrl as error:
+        raise ValidationError(str(error)) from None
     secret = secret or secrets.token_urlsafe(32)
     integration = Integration(
         organization=organization,

@@ -10,10 +10,14 @@ State = TypeVar("State")
 
 
 class LoopbackServer(Generic[State]):
-    def __init__(self, state: State, handler: type[BaseHTTPRequestHandler]) -> None:
+    def __init__(
+        self, state: State, handler: type[BaseHTTPRequestHandler], host: str = "127.0.0.1"
+    ) -> None:
+        # Any 127.x.y.z address is this machine, so a test can stand up a second "host".
         self.state = state
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.httpd = ThreadingHTTPServer((host, 0), handler)
+        self.port = int(self.httpd.server_address[1])
+        self.url = f"http://{host}:{self.port}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     def __enter__(self) -> State:

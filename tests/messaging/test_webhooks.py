@@ -159,7 +159,9 @@ def test_mms_media_is_downloaded_with_basic_auth_following_the_redirect(
     assert attachment.content_type == "image/png"
     assert attachment.file.read() == b"\x89PNG\r\n fake image"
     assert message.media_pending == 0
-    assert ("GET", "/cdn/ME1") in fake_twilio.requests  # followed Twilio's redirect
+    # Twilio's redirect to its media store was followed, without Twilio's credentials.
+    assert [r.path for r in fake_twilio.cdn.requests] == ["/cdn/ME1"]
+    assert fake_twilio.cdn.authorizations == []
 
 
 def test_media_download_is_retried_when_twilio_is_briefly_unavailable(
