@@ -76,9 +76,11 @@ def _handler(state: Receiver) -> type[BaseHTTPRequestHandler]:
 
 
 class ReceiverServer(LoopbackServer[Receiver]):
-    def __init__(self, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, tls: ssl.SSLContext | None = None
+    ) -> None:
         state = Receiver()
-        super().__init__(state, _handler(state), host)
+        super().__init__(state, _handler(state), host, port)
         if tls is not None:
             self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
             self.url = self.url.replace("http://", "https://", 1)
