@@ -43,7 +43,7 @@ def server_context(folder: Path, host: str) -> tuple[ssl.SSLContext, Path]:
                 decipher_only=False,
             ),
             critical=True,
-        )  # fmt: skip
+        )
         .add_extension(
             x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False
         )
