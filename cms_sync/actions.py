@@ -17,6 +17,7 @@ from cms_sync.crypto import UnreadableSecret, decrypt, encrypt, rotate
 from cms_sync.errors import FilingRejected, FilingUnavailable
 from cms_sync.models import Integration, OutboxEntry, RefileAudit
 from hona.models import Organization, User
+from hona.net import UnsafeUrl, check_webhook_url
 from messaging.models import Attachment, Message
 from projects.models import Project
 
@@ -32,23 +33,32 @@ def active_integration(organization_id: int) -> Integration | None:
     ).first()
 
 
-@transaction.atomic
 def connect_webhook(
     *, organization: Organization, user: User, url: str, secret: str = ""
 ) -> tuple[Integration, str]:
-    """Connect the firm's webhook; returns it with its signing secret (shown once)."""
+    """Connect the firm's webhook; returns it with its signing secret (shown once).
+
+    The URL must be https and resolve only to public addresses. Checking resolves the name and
+    nothing more: no request is made, so saving says nothing about what answers where. The
+    lookup happens before the transaction, so no database lock waits on DNS.
+    """
     if active_integration(organization.pk) is not None:
         raise ValidationError("Disconnect the current integration first.")
+    try:
+        check_webhook_url(url)
+    except UnsafeUrl as error:
+        raise ValidationError(str(error)) from None
     secret = secret or secrets.token_urlsafe(32)
-    integration = Integration(
-        organization=organization,
-        kind=Integration.Kind.WEBHOOK,
-        webhook_url=url,
-        secret_encrypted=encrypt(secret),
-        connected_by=user,
-    )
-    integration.full_clean()
-    integration.save()
+    with transaction.atomic():
+        integration = Integration(
+            organization=organization,
+            kind=Integration.Kind.WEBHOOK,
+            webhook_url=url,
+            secret_encrypted=encrypt(secret),
+            connected_by=user,
+        )
+        integration.full_clean()
+        integration.save()
     return integration, secret
 
 

@@ -7,6 +7,7 @@ REDIS_URL; the TLS-only settings follow PUBLIC_BASE_URL so the same file also ru
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -227,6 +228,27 @@ CLIO_BASE_URL = env.origin("CLIO_BASE_URL", default="https://app.clio.com")
 CLIO_CLIENT_ID = env.string("CLIO_CLIENT_ID", default="")
 CLIO_CLIENT_SECRET = env.string("CLIO_CLIENT_SECRET", default="")
 CLIO_REQUESTS_PER_MINUTE = env.integer("CLIO_REQUESTS_PER_MINUTE", default=50, minimum=1)
+
+# A firm's CMS webhook (issue #10, server-side request forgery): its URL must be https and resolve
+# only to public internet addresses, checked when it is saved and again at each send. Plain http
+# is accepted only with DEBUG on (a developer's machine), never from the environment.
+# WEBHOOK_ALLOWED_PRIVATE_NETWORKS lists private networks deliberately allowed anyway, as CIDRs
+# separated by commas (e.g. an on-premises CMS at 10.20.0.0/16); empty by default. Tests set it
+# to 127.0.0.1/32 for their receiver on loopback.
+WEBHOOK_ALLOW_PLAIN_HTTP = DEBUG
+WEBHOOK_ALLOWED_PRIVATE_NETWORKS = env.strings("WEBHOOK_ALLOWED_PRIVATE_NETWORKS", default=[])
+for _network in WEBHOOK_ALLOWED_PRIVATE_NETWORKS:
+    try:
+        _parsed = ipaddress.ip_network(_network)
+    except ValueError:
+        raise ImproperlyConfigured(
+            "WEBHOOK_ALLOWED_PRIVATE_NETWORKS must list networks such as 10.20.0.0/16 "
+            f"(host bits zero), not {_network!r}."
+        ) from None
+    if _parsed.prefixlen == 0:
+        raise ImproperlyConfigured(
+            f"WEBHOOK_ALLOWED_PRIVATE_NETWORKS cannot allow every address ({_network!r})."
+        )
 
 # SMS through Twilio, or printed to the console on a developer's machine.
 SMS_BACKEND = env.choice("SMS_BACKEND", ["console", "twilio", "memory"], default="console")

@@ -21,7 +21,7 @@ from tests.fakes.receiver import Receiver, ReceiverServer
 
 
 @pytest.fixture
-def receiver(firm: Organization, owner: User) -> Iterator[Receiver]:
+def receiver(firm: Organization, owner: User, loopback_webhooks: None) -> Iterator[Receiver]:
     with ReceiverServer() as server:
         _, secret = cms.connect_webhook(organization=firm, user=owner, url=server.url)
         server.secret = secret
