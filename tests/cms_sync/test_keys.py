@@ -12,8 +12,15 @@ from cms_sync import actions as cms
 from cms_sync.crypto import UnreadableSecret, decrypt
 from cms_sync.models import Integration
 from hona.models import Organization, User
+from tests.fakes.dns import FakeDns
 
 OLD, NEW = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+
+
+@pytest.fixture(autouse=True)
+def _public_hooks(dns: FakeDns) -> None:
+    dns.point("hooks.demo-law.example", ["93.184.215.14"])
+    dns.point("hooks.second.example", ["93.184.215.15"])
 
 
 @pytest.fixture
