@@ -21,10 +21,19 @@ class MultipleFileField(forms.FileField):
         super().__init__(*args, **kwargs)
 
     def clean(self, data: Any, initial: Any = None) -> list[Any]:
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(item, initial) for item in data if item]
-        return [single(data, initial)] if data else []
+        items = data if isinstance(data, list | tuple) else [data]
+        return [self._clean_one(item, initial) for item in items if item]
+
+    def _clean_one(self, item: Any, initial: Any) -> Any:
+        try:
+            return super().clean(item, initial)
+        except ValidationError as error:
+            name = getattr(item, "name", "") or "A file"
+            if error.code == "empty":
+                raise ValidationError(
+                    f"{name} is empty. Choose the file again, or another file.", code="empty"
+                ) from None
+            raise ValidationError(f"{name}: {' '.join(error.messages)}", code=error.code) from None
 
 
 class ComposerForm(forms.Form):

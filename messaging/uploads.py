@@ -19,7 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
-from django.core.files.uploadhandler import FileUploadHandler, SkipFile, StopUpload
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 
@@ -138,10 +138,10 @@ def refusal(request: HttpRequest) -> str:
 
 
 class UploadLimitHandler(FileUploadHandler):
-    """First of FILE_UPLOAD_HANDLERS: stops storing a request's files once they are past what
-    any message may carry (too many, one too large, too much together), so a hostile or
-    mistaken request costs no more disk than an accepted one. The fields before the files (the
-    CSRF token, the message) are still read, and the view answers with refusal(request)."""
+    """First of FILE_UPLOAD_HANDLERS: once a request's files are past what any message may carry
+    (too many, one too large, too much together), the rest are skipped unread into memory or
+    onto disk, so a hostile or mistaken request costs no more than an accepted one. The fields
+    (the CSRF token, the message) are still read, and the view answers with refusal(request)."""
 
     def handle_raw_input(
         self,
@@ -153,39 +153,39 @@ class UploadLimitHandler(FileUploadHandler):
     ) -> None:
         self.names: list[str] = []
         self.total = 0
-        self.hopeless = content_length > settings.UPLOAD_MAX_TOTAL_BYTES + _FORM_ALLOWANCE
+        self.reason = ""
+        if content_length > settings.UPLOAD_MAX_TOTAL_BYTES + _FORM_ALLOWANCE:
+            self.reason = (
+                f"These files add up to more than {filesizeformat(settings.UPLOAD_MAX_TOTAL_BYTES)}"
+                ", the most one message can carry. Send them in several messages."
+            )
 
     def new_file(self, field_name: str, file_name: str, *args: Any, **kwargs: Any) -> None:
         super().new_file(field_name, file_name, *args, **kwargs)
         self.names.append(file_name)
-        if len(self.names) > settings.UPLOAD_MAX_FILES:
-            # Skipped, not stored; counted on so the answer can name every file left over.
-            self._refuse(too_many_files(self.names, settings.UPLOAD_MAX_FILES), stop=False)
-            raise SkipFile
-        if self.hopeless:
-            self._refuse(
-                f"These files add up to more than {filesizeformat(settings.UPLOAD_MAX_TOTAL_BYTES)}"
-                ", the most one message can carry. Send them in several messages."
-            )
+        if self.reason or len(self.names) > settings.UPLOAD_MAX_FILES:
+            raise SkipFile  # counted (so the answer can name it), never stored
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
         self.total += len(raw_data)
         largest = max(settings.UPLOAD_MAX_BYTES, settings.PORTAL_UPLOAD_MAX_BYTES)
         if start + len(raw_data) > largest:
-            self._refuse(file_too_large(str(self.file_name), largest))
+            self.reason = file_too_large(str(self.file_name), largest)
+            raise SkipFile
         if self.total > settings.UPLOAD_MAX_TOTAL_BYTES:
-            self._refuse(
+            self.reason = (
                 f"These files add up to more than {filesizeformat(settings.UPLOAD_MAX_TOTAL_BYTES)}"
                 f", the most one message can carry. Send {self.file_name} and the files after it "
                 "in another message."
             )
+            raise SkipFile
         return raw_data
 
     def file_complete(self, file_size: int) -> None:
         return None
 
-    def _refuse(self, reason: str, *, stop: bool = True) -> None:
-        setattr(self.request, _REFUSAL, reason)
-        if stop:
-            # Read (and drop) the rest, so the browser gets the answer instead of a reset.
-            raise StopUpload(connection_reset=False)
+    def upload_complete(self) -> None:
+        if len(self.names) > settings.UPLOAD_MAX_FILES:
+            self.reason = too_many_files(self.names, settings.UPLOAD_MAX_FILES)
+        if self.reason:
+            setattr(self.request, _REFUSAL, self.reason)
