@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import datetime
 import dataclasses
+import datetime
 from collections.abc import Iterable, Sequence
 
 from django.core.exceptions import ValidationError

@@ -170,7 +170,7 @@ def check_upload(head: bytes, name: str, *, whole: bool | None = None) -> Kind:
 
 
 def read_head(file: IO[bytes]) -> bytes:
-    """The first HEAD_BYTES bytes of an open file, leaving it at its start for whoever reads next."""
+    """The first HEAD_BYTES bytes of an open file, left at its start for whoever reads next."""
     file.seek(0)
     head = file.read(HEAD_BYTES)
     file.seek(0)

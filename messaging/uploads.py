@@ -57,7 +57,7 @@ class NewFile:
     def head(self) -> bytes:
         if isinstance(self.content, bytes):
             return self.content[:HEAD_BYTES]
-        return read_head(self.content)  # type: ignore[arg-type]  # a File reads like IO[bytes]
+        return read_head(self.content)
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,9 @@ class Limits:
 
 
 def staff_limits() -> Limits:
-    return Limits(settings.UPLOAD_MAX_FILES, settings.UPLOAD_MAX_BYTES, settings.UPLOAD_MAX_TOTAL_BYTES)
+    return Limits(
+        settings.UPLOAD_MAX_FILES, settings.UPLOAD_MAX_BYTES, settings.UPLOAD_MAX_TOTAL_BYTES
+    )
 
 
 def portal_limits() -> Limits:

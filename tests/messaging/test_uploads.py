@@ -76,7 +76,7 @@ def multipart_on_disk(
             )
         for filename, source in files:
             out.write(
-                f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"attachments\"; "
+                f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="attachments"; '
                 f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'.encode()
             )
             with source.open("rb") as data:
@@ -89,17 +89,12 @@ def multipart_on_disk(
 def post_from_disk(client: Client, url: str, body: Path) -> Any:
     """POST the body straight from the file (the test client would otherwise copy it whole)."""
     with body.open("rb") as stream:
-        return client.generic(
-            "POST",
-            url,
-            b"",
-            headers={"HX-Request": "true"},
-            **{
-                "wsgi.input": stream,
-                "CONTENT_LENGTH": str(body.stat().st_size),
-                "CONTENT_TYPE": f"multipart/form-data; boundary={BOUNDARY}",
-            },
-        )
+        environ: dict[str, Any] = {
+            "wsgi.input": stream,
+            "CONTENT_LENGTH": str(body.stat().st_size),
+            "CONTENT_TYPE": f"multipart/form-data; boundary={BOUNDARY}",
+        }
+        return client.generic("POST", url, b"", headers={"HX-Request": "true"}, **environ)
 
 
 def stored_files(settings: Any) -> list[Path]:
@@ -172,12 +167,15 @@ def test_every_caller_of_the_actions_is_held_to_the_same_limits(
 ) -> None:
     settings.UPLOAD_MAX_TOTAL_BYTES = 4096
     eleven = [actions.NewFile(f"f{n}.pdf", samples.PDF) for n in range(11)]
-    with pytest.raises(ValidationError, match="Send f10.pdf in another message"):
+    with pytest.raises(ValidationError, match=r"Send f10\.pdf in another message"):
         actions.send_message(thread=contact.thread, sender=owner, body="", files=eleven)
     two = [actions.NewFile("a.pdf", samples.PDF), actions.NewFile("b.pdf", samples.PDF)]
     with pytest.raises(ValidationError) as refused:
         actions.receive_portal_message(contact=contact, body="", files=two)
-    assert "one message can carry at most 4.0\xa0KB. Send b.pdf in another" in refused.value.messages[0]
+    assert (
+        "one message can carry at most 4.0\xa0KB. Send b.pdf in another"
+        in refused.value.messages[0]
+    )
     assert not Message.objects.exists()
 
 
@@ -231,7 +229,10 @@ def test_a_client_can_send_30_files_in_10_minutes_and_is_then_asked_to_wait(
         files = [SimpleUploadedFile(f"p{batch}-{n}.png", samples.PNG) for n in range(10)]
         assert send(portal, "/portal/send/", attachments=files).status_code == 200
     response = send(
-        portal, "/portal/send/", body="one more", attachments=[SimpleUploadedFile("x.png", samples.PNG)]
+        portal,
+        "/portal/send/",
+        body="one more",
+        attachments=[SimpleUploadedFile("x.png", samples.PNG)],
     )
     assert response.status_code == 422
     assert "You can send up to 30 files every 10 minutes" in response.text
@@ -242,7 +243,10 @@ def test_a_client_can_send_30_files_in_10_minutes_and_is_then_asked_to_wait(
 def test_a_client_can_send_so_many_bytes_an_hour(portal: Client, settings: Any) -> None:
     settings.PORTAL_UPLOAD_BYTES_PER_HOUR = 100 * 1024
     pdf = samples.padded(samples.PDF, 60 * 1024)
-    assert send(portal, "/portal/send/", attachments=[SimpleUploadedFile("a.pdf", pdf)]).status_code == 200
+    assert (
+        send(portal, "/portal/send/", attachments=[SimpleUploadedFile("a.pdf", pdf)]).status_code
+        == 200
+    )
     response = send(portal, "/portal/send/", attachments=[SimpleUploadedFile("b.pdf", pdf)])
     assert response.status_code == 422
     assert "You can send up to 100.0\xa0KB of files an hour" in response.text
