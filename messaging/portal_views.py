@@ -20,6 +20,7 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from hona.models import User
 from hona.throttle import allow, client_ip
 from messaging import actions, uploads
 from messaging.forms import ComposerForm
@@ -113,8 +114,10 @@ def portal_open(request: HttpRequest, token: str) -> HttpResponseBase:
 def _staff_preview(request: HttpRequest, link: PortalLink) -> HttpResponseBase:
     """What the client sees, for their firm's staff: read-only, and the staff session untouched
     (no portal session is started, so nothing can be sent as the client)."""
+    staff = request.user
+    assert isinstance(staff, User)  # authenticated, so one of ours
     contact = (
-        Contact.objects.for_user(request.user)  # type: ignore[arg-type]  # authenticated: a User
+        Contact.objects.for_user(staff)
         .select_related("organization", "thread")
         .filter(pk=link.contact_id, organization_id=link.organization_id)
         .first()
