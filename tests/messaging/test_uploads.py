@@ -4,6 +4,7 @@ whole in memory. Large requests are built on disk and streamed to the view, as a
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import tracemalloc
 from collections.abc import Iterator
@@ -143,6 +144,35 @@ def test_a_request_with_far_too_many_files_is_refused_before_they_are_read(
     assert response.status_code == 400  # Django's DATA_UPLOAD_MAX_NUMBER_FILES
     assert not Message.objects.exists()
     assert stored_files(settings) == []
+
+
+def test_eleven_files_from_staff_are_refused_naming_the_eleventh(
+    signed_in: Client, thread: Thread
+) -> None:
+    files = [SimpleUploadedFile(f"p{n}.png", samples.PNG) for n in range(1, 12)]
+    response = send(signed_in, send_url(thread), body="photos", attachments=files)
+    assert response.status_code == 422
+    assert "at most 10 files and you chose 11. Send p11.png in another message." in response.text
+    assert not Message.objects.exists()
+
+
+def test_with_csrf_checked_as_in_production_the_refusal_still_reaches_the_page(
+    contact: Contact,
+) -> None:
+    """The CSRF middleware reads the body before the view: the token, ahead of the files, is
+    still read while the files past the limit are skipped."""
+    browser = Client(enforce_csrf_checks=True)
+    browser.get(path_of(portal_url(contact)))
+    page = browser.get("/portal/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+    assert token
+    files = [SimpleUploadedFile(f"p{n}.png", samples.PNG) for n in range(1, 13)]
+    response = browser.post(
+        "/portal/send/", {"csrfmiddlewaretoken": token.group(1), "attachments": files}
+    )
+    assert response.status_code == 422
+    assert "Send p11.png and p12.png in another message." in response.text
+    assert not Message.objects.exists()
 
 
 @pytest.mark.parametrize("who", ["portal", "staff"])
