@@ -195,8 +195,36 @@ STORAGES = {
 MESSAGE_MAX_LENGTH = 1600
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-# Files staff attach to a message (clients' portal uploads have their own limit).
+# Files attached to a message, by staff and in the client portal alike (messaging/uploads.py):
+# at most UPLOAD_MAX_FILES files, each at most UPLOAD_MAX_BYTES (PORTAL_UPLOAD_MAX_BYTES for
+# clients), and at most UPLOAD_MAX_TOTAL_BYTES together: two files at the per-file limit, which
+# bounds what one request can write to disk and file into the CMS. Files above
+# FILE_UPLOAD_MAX_MEMORY_SIZE wait in FILE_UPLOAD_TEMP_DIR (the system's temporary directory
+# unless set) instead of memory. UploadLimitHandler stops reading files as soon as a request is
+# past these limits; past DATA_UPLOAD_MAX_NUMBER_FILES the request is refused outright (400).
+UPLOAD_MAX_FILES = env.integer("UPLOAD_MAX_FILES", default=10, minimum=1)
 UPLOAD_MAX_BYTES = env.integer("UPLOAD_MAX_BYTES", default=25 * 1024 * 1024, minimum=1024)
+PORTAL_UPLOAD_MAX_BYTES = env.integer(
+    "PORTAL_UPLOAD_MAX_BYTES", default=25 * 1024 * 1024, minimum=1024
+)
+UPLOAD_MAX_TOTAL_BYTES = env.integer(
+    "UPLOAD_MAX_TOTAL_BYTES", default=50 * 1024 * 1024, minimum=1024
+)
+# Per contact, in the portal (twice as much per IP address, which several clients may share).
+PORTAL_UPLOAD_FILES_PER_10_MINUTES = env.integer(
+    "PORTAL_UPLOAD_FILES_PER_10_MINUTES", default=30, minimum=1
+)
+PORTAL_UPLOAD_BYTES_PER_HOUR = env.integer(
+    "PORTAL_UPLOAD_BYTES_PER_HOUR", default=200 * 1024 * 1024, minimum=1024
+)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+FILE_UPLOAD_TEMP_DIR = env.optional("FILE_UPLOAD_TEMP_DIR")
+DATA_UPLOAD_MAX_NUMBER_FILES = UPLOAD_MAX_FILES + 10
+FILE_UPLOAD_HANDLERS = [
+    "messaging.uploads.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # A text that Twilio could not hand to a switched-off phone (30003) is tried once more after this.
 SMS_RETRY_DELAY_SECONDS = env.integer("SMS_RETRY_DELAY_SECONDS", default=300, minimum=0)
@@ -204,11 +232,8 @@ SMS_RETRY_DELAY_SECONDS = env.integer("SMS_RETRY_DELAY_SECONDS", default=300, mi
 # Alerts to staff: messages a client sends within this many seconds share one email.
 ALERT_COALESCE_SECONDS = env.integer("ALERT_COALESCE_SECONDS", default=120, minimum=0)
 
-# Client portal: personal links expire after this many days; clients upload files up to this size.
+# Client portal: personal links expire after this many days (its uploads: see above).
 PORTAL_LINK_MAX_AGE_DAYS = env.integer("PORTAL_LINK_MAX_AGE_DAYS", default=30, minimum=1)
-PORTAL_UPLOAD_MAX_BYTES = env.integer(
-    "PORTAL_UPLOAD_MAX_BYTES", default=25 * 1024 * 1024, minimum=1024
-)
 
 # CMS filing: tokens and webhook secrets are encrypted at rest with these Fernet keys, newest
 # first: the first encrypts, every one decrypts, so a new key can be put in front and

@@ -9,16 +9,16 @@ from django.core.cache import cache
 from django.http import HttpRequest
 
 
-def allow(key: str, *, limit: int, window: int) -> bool:
-    """Count one hit on `key`; False once it has had `limit` hits in the current window."""
+def allow(key: str, *, limit: int, window: int, cost: int = 1) -> bool:
+    """Count `cost` hits on `key` (files, bytes…); False once they pass `limit` in this window."""
     bucket = f"throttle:{key}:{int(time.time() // window)}"
-    if cache.add(bucket, 1, timeout=window + 5):
-        return True
+    if cache.add(bucket, cost, timeout=window + 5):
+        return cost <= limit
     try:
-        hits = cache.incr(bucket)
+        hits = cache.incr(bucket, cost)
     except ValueError:  # expired between add and incr
-        cache.add(bucket, 1, timeout=window + 5)
-        return True
+        cache.add(bucket, cost, timeout=window + 5)
+        return cost <= limit
     return hits <= limit
 
 

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from hona.models import Organization, User
 from hona.phones import parse_phone
+from messaging import uploads
 from messaging.models import (
     MAX_BODY,
     Attachment,
@@ -23,17 +22,10 @@ from messaging.models import (
     Thread,
     UnreadThread,
 )
+from messaging.uploads import NewFile
 from projects.models import Project
 
 PREVIEW_LENGTH = 120
-
-
-@dataclass(frozen=True)
-class NewFile:
-    name: str
-    content: bytes
-    content_type: str
-    source: str = Attachment.Source.UPLOAD
 
 
 def apply_phone(contact: Contact, raw_phone: str) -> None:
@@ -137,6 +129,9 @@ def record_message(
     """
     if len(body) > MAX_BODY:
         raise ValidationError(f"A message can be at most {MAX_BODY} characters long.")
+    if "\x00" in body or any("\x00" in f.name for f in files):
+        # PostgreSQL cannot store NUL in text; say so instead of failing at the INSERT.
+        raise ValidationError("The message has a NUL character in it. Remove it and send again.")
     if not body.strip() and not files and not media_pending:
         raise ValidationError("A message needs some text or a file.")
     if sender is not None and sender.organization_id != thread.organization_id:
@@ -162,10 +157,11 @@ def record_message(
             message=message,
             filename=new_file.name,
             content_type=new_file.content_type,
-            size=len(new_file.content),
+            size=new_file.size,
             source=new_file.source,
         )
-        attachment.file.save(new_file.name, ContentFile(new_file.content), save=False)
+        # Streams from the upload's temporary file (or moves it): never read whole into memory.
+        attachment.file.save(new_file.name, new_file.as_file(), save=False)
         attachment.save()
 
     if created_at is None:  # live messages are filed to the case; imported history is not
@@ -299,7 +295,6 @@ def set_thread_spam(*, thread: Thread, user: User, spam: bool) -> None:
         UnreadThread.objects.filter(thread=thread).delete()
 
 
-UPLOAD_MAX_FILES = 10
 QUOTA_WINDOW = datetime.timedelta(hours=1)
 
 
@@ -342,15 +337,7 @@ def send_message(
     if sender.organization_id != thread.organization_id:
         raise ValidationError("The sender belongs to another firm.")
     check_staff_quota(user=sender)
-    if len(files) > UPLOAD_MAX_FILES:
-        raise ValidationError(f"Attach at most {UPLOAD_MAX_FILES} files to one message.")
-    limit = settings.UPLOAD_MAX_BYTES
-    for new_file in files:
-        if len(new_file.content) > limit:
-            raise ValidationError(
-                f"{new_file.name} is larger than {limit // (1024 * 1024)} MB. "
-                "Send a smaller file or share it another way."
-            )
+    files = uploads.accept(files, uploads.staff_limits())
     message = record_message(
         thread=thread,
         direction=Message.Direction.OUTBOUND,
@@ -450,6 +437,7 @@ def revoke_portal_links(*, contact: Contact) -> None:
 @transaction.atomic
 def receive_portal_message(*, contact: Contact, body: str, files: Sequence[NewFile]) -> Message:
     """What a client writes or uploads in the portal: an inbound message on the portal channel."""
+    accepted = uploads.accept(files, uploads.portal_limits())
     thread = Thread.objects.select_for_update().get(contact=contact)
     return record_message(
         thread=thread,
@@ -457,7 +445,7 @@ def receive_portal_message(*, contact: Contact, body: str, files: Sequence[NewFi
         body=body,
         channel=Message.Channel.PORTAL,
         status=Message.Status.RECEIVED,
-        files=[NewFile(f.name, f.content, f.content_type, Attachment.Source.PORTAL) for f in files],
+        files=[dataclasses.replace(f, source=Attachment.Source.PORTAL) for f in accepted],
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import mimetypes
 from typing import Any
 
 from django.contrib import messages as flash
@@ -24,7 +23,7 @@ from django.views.decorators.http import (
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from hona.http import AuthenticatedHttpRequest, safe_next
-from messaging import actions, queries
+from messaging import actions, queries, uploads
 from messaging.delivery import MMS_TYPES
 from messaging.forms import (
     ComposerForm,
@@ -202,27 +201,24 @@ def send(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     thread = queries.get_thread_for_user(request.user, pk)
     since = _parse_cursor(request.POST.get("since"))
     form = ComposerForm(request.POST, request.FILES)
-    error = ""
-    if form.is_valid():
+    error = uploads.refusal(request)
+    if not error and not form.is_valid():
+        error = " ".join(str(e) for errors in form.errors.values() for e in errors)
+    if not error:
         try:
+            # The uploads stay where Django put them (memory or a temporary file); the action
+            # checks the limits, reads each one's type from its first bytes and stores it.
             actions.send_message(
                 thread=thread,
                 sender=request.user,
                 body=form.cleaned_data["body"],
                 files=[
-                    actions.NewFile(
-                        name=upload.name,
-                        content=upload.read(),
-                        content_type=_content_type(upload),
-                        source=Attachment.Source.UPLOAD,
-                    )
+                    uploads.NewFile(str(upload.name), upload, source=Attachment.Source.UPLOAD)
                     for upload in form.cleaned_data["attachments"]
                 ],
             )
         except ValidationError as exc:
             error = " ".join(exc.messages)
-    else:
-        error = " ".join(str(e) for errors in form.errors.values() for e in errors)
     if not request.htmx:
         if error:
             flash.error(request, error)
@@ -240,11 +236,6 @@ def send(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     thread.refresh_from_db()
     response = _render_updates(request, thread, since, sent=True)
     return trigger_client_event(response, "message-sent")
-
-
-def _content_type(upload: Any) -> str:
-    guessed, _ = mimetypes.guess_type(upload.name)
-    return upload.content_type or guessed or "application/octet-stream"
 
 
 def _header_response(request: AuthenticatedHttpRequest, thread: Thread) -> HttpResponse:
@@ -432,7 +423,8 @@ def _file_response(attachment: Attachment, *, inline: bool) -> FileResponse:
         filename=attachment.filename,
         content_type=attachment.content_type if inline else "application/octet-stream",
     )
-    response["Cache-Control"] = "private, max-age=3600"
+    # A client's file: never kept by a browser or proxy cache once the session or link ends.
+    response["Cache-Control"] = "no-store"
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
