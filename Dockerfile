@@ -13,9 +13,9 @@ RUN groupadd --system hona && useradd --system --gid hona --home-dir /app hona
 # Installed in place (editable), so settings find templates/ and static/ beside the code.
 COPY . .
 RUN pip install -e .
-# collectstatic needs settings but no database or secrets: a throwaway key is enough here.
-RUN DJANGO_SECRET_KEY=build-only-key-not-used-at-runtime-0123456789abcdefghijkl \
-    PUBLIC_BASE_URL=http://127.0.0.1 python manage.py collectstatic --noinput \
+# collectstatic needs settings but no database or secrets: on a loopback PUBLIC_BASE_URL the app
+# uses its local-only keys, which never leave this build step.
+RUN PUBLIC_BASE_URL=http://127.0.0.1 python manage.py collectstatic --noinput \
     && mkdir -p /app/var/media && chown -R hona:hona /app/var
 
 USER hona
@@ -24,4 +24,7 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD python -c "import urllib.request, sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz/', timeout=4).status == 200 else 1)"
 # No gunicorn access log: it would write the tokens of personal portal links; Django's own
 # logging (with signed links redacted) reports errors.
-CMD ["gunicorn", "hona.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--no-control-socket", "--forwarded-allow-ips", "*"]
+# Forwarded headers are not taken from just anyone: Django believes X-Forwarded-Proto only behind
+# an https PUBLIC_BASE_URL and X-Forwarded-For only as far as TRUSTED_PROXY_COUNT says, and
+# gunicorn keeps its default (trust forwarded headers from loopback alone).
+CMD ["gunicorn", "hona.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--no-control-socket"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import logging
 import secrets
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
@@ -12,10 +13,11 @@ from django.utils import timezone
 
 from cms_sync import webhook
 from cms_sync.clio import ClioClient, exchange_code, store_tokens
-from cms_sync.crypto import decrypt, encrypt
+from cms_sync.crypto import UnreadableSecret, decrypt, encrypt, rotate
 from cms_sync.errors import FilingRejected, FilingUnavailable
 from cms_sync.models import Integration, OutboxEntry, RefileAudit
 from hona.models import Organization, User
+from hona.net import UnsafeUrl, check_webhook_url
 from messaging.models import Attachment, Message
 from projects.models import Project
 
@@ -31,23 +33,32 @@ def active_integration(organization_id: int) -> Integration | None:
     ).first()
 
 
-@transaction.atomic
 def connect_webhook(
     *, organization: Organization, user: User, url: str, secret: str = ""
 ) -> tuple[Integration, str]:
-    """Connect the firm's webhook; returns it with its signing secret (shown once)."""
+    """Connect the firm's webhook; returns it with its signing secret (shown once).
+
+    The URL must be https and resolve only to public addresses. Checking resolves the name and
+    nothing more: no request is made, so saving says nothing about what answers where. The
+    lookup happens before the transaction, so no database lock waits on DNS.
+    """
     if active_integration(organization.pk) is not None:
         raise ValidationError("Disconnect the current integration first.")
+    try:
+        check_webhook_url(url)
+    except UnsafeUrl as error:
+        raise ValidationError(str(error)) from None
     secret = secret or secrets.token_urlsafe(32)
-    integration = Integration(
-        organization=organization,
-        kind=Integration.Kind.WEBHOOK,
-        webhook_url=url,
-        secret_encrypted=encrypt(secret),
-        connected_by=user,
-    )
-    integration.full_clean()
-    integration.save()
+    with transaction.atomic():
+        integration = Integration(
+            organization=organization,
+            kind=Integration.Kind.WEBHOOK,
+            webhook_url=url,
+            secret_encrypted=encrypt(secret),
+            connected_by=user,
+        )
+        integration.full_clean()
+        integration.save()
     return integration, secret
 
 
@@ -160,13 +171,13 @@ def payload_of(entry: OutboxEntry) -> dict[str, object]:
     }
     if entry.attachment is not None:
         attachment = entry.attachment
-        from messaging.delivery import download_url
+        from messaging.links import cms_file_url
 
         data["file"] = {
             "name": attachment.filename,
             "content_type": attachment.content_type,
             "size": attachment.size,
-            "url": download_url(attachment),
+            "url": cms_file_url(attachment),
         }
     return data
 
@@ -309,3 +320,33 @@ def requeue_stale_entries(*, now: datetime.datetime | None = None, limit: int = 
         file_task.delay(entry_id)
         count += 1
     return count
+
+
+ENCRYPTED_FIELDS = ("secret_encrypted", "access_token_encrypted", "refresh_token_encrypted")
+
+
+@dataclass(frozen=True)
+class Rotation:
+    rotated: int  # integrations whose secrets are now encrypted with the newest key
+    unreadable: list[int]  # integrations with a secret no configured key opens
+
+
+def rotate_encryption_keys() -> Rotation:
+    """Re-encrypt every stored CMS secret with the newest of CMS_ENCRYPTION_KEYS.
+
+    Row by row, each locked while it changes, so a token refreshed meanwhile is never lost; safe
+    to run again (a value already under the newest key is simply encrypted afresh).
+    """
+    rotated, unreadable = 0, []
+    for integration_id in Integration.objects.order_by("pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            integration = Integration.objects.select_for_update().get(pk=integration_id)
+            try:
+                for name in ENCRYPTED_FIELDS:
+                    setattr(integration, name, rotate(getattr(integration, name)))
+            except UnreadableSecret:
+                unreadable.append(integration_id)
+                continue
+            integration.save(update_fields=list(ENCRYPTED_FIELDS))
+            rotated += 1
+    return Rotation(rotated=rotated, unreadable=unreadable)

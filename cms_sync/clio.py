@@ -4,15 +4,20 @@ Every request takes a slot of the token's rate (50 per minute by default, shared
 through Redis), refreshes the access token shortly before it expires, and turns Clio's answers
 into FilingUnavailable (try later: 429 with Retry-After, 5xx, timeouts) or FilingRejected.
 A token Clio no longer accepts marks the integration "token expired" with a clear message.
+
+The token goes only to CLIO_BASE_URL's exact scheme, host and port (issue #10): a full URL (a
+next-page link from Clio's answer) is checked with hona.net and rebuilt on that origin, and no
+redirect is followed with the token (see clio_documents for downloads).
 """
 
 from __future__ import annotations
 
 import datetime
 import hashlib
+import logging
 import time
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import requests
 from django.conf import settings
@@ -22,11 +27,15 @@ from django.utils import timezone
 from cms_sync.crypto import decrypt, encrypt
 from cms_sync.errors import FilingRejected, FilingUnavailable
 from cms_sync.models import Integration, OutboxEntry
+from hona.net import UnsafeUrl, on_origin
 from messaging.ratelimit import reserve_slot
+
+logger = logging.getLogger(__name__)
 
 API = "/api/v4"
 TIMEOUT = 20
 REFRESH_BEFORE = datetime.timedelta(days=1)
+REFUSED_URL = "Hona refused to send Clio's token to an address that is not Clio's."
 EXPIRED_MESSAGE = (
     "Clio no longer accepts Hona's access (the connection was revoked or expired). "
     "A firm admin needs to connect Clio again under Settings, Integration."
@@ -55,6 +64,7 @@ def _token_request(data: dict[str, str]) -> dict[str, Any]:
                 **data,
             },
             timeout=TIMEOUT,
+            allow_redirects=False,  # a 307 would carry the client secret along
         )
     except requests.RequestException as error:
         raise FilingUnavailable(f"Clio could not be reached ({type(error).__name__}).") from None
@@ -120,26 +130,33 @@ class ClioClient:
             raise FilingUnavailable("Waiting for Clio's rate limit.", retry_after=-wait)
         time.sleep(wait)
 
-    def request(self, method: str, path: str, *, retried: bool = False, **kwargs: Any) -> Any:
+    def url_for(self, path: str) -> str:
+        """The URL for an API path ("/documents.json"), or a full URL checked to be on
+        CLIO_BASE_URL's exact origin and under the API. Raises FilingRejected otherwise."""
+        if path.startswith("/") and not path.startswith("//"):
+            return f"{settings.CLIO_BASE_URL}{API}{path}"
+        try:
+            url = on_origin(path, settings.CLIO_BASE_URL)
+        except UnsafeUrl:
+            url = ""
+        if not urlsplit(url).path.startswith(f"{API}/"):
+            logger.warning("Refused a Clio request to %r: not on %s", path[:200], API)
+            raise FilingRejected(REFUSED_URL)
+        return url
+
+    def send(
+        self, method: str, path: str, *, timeout: float = TIMEOUT, **kwargs: Any
+    ) -> requests.Response:
+        """One authorised request to Clio (refreshing the token once on a 401), redirects not
+        followed. Raises FilingUnavailable on 429, 5xx and network errors."""
+        url = self.url_for(path)  # before the token is read: a refused URL never sees it
         expires = self.integration.token_expires_at
         if expires is not None and expires - timezone.now() < REFRESH_BEFORE:
             self._refresh()
-        self._wait_for_slot()
-        headers = {
-            "Authorization": f"Bearer {decrypt(self.integration.access_token_encrypted)}",
-            "Accept": "application/json",
-            "X-API-VERSION": "4.0.12",
-        }
-        url = path if path.startswith("http") else f"{settings.CLIO_BASE_URL}{API}{path}"
-        try:
-            response = requests.request(method, url, headers=headers, timeout=TIMEOUT, **kwargs)
-        except requests.RequestException as error:
-            raise FilingUnavailable(
-                f"Clio could not be reached ({type(error).__name__})."
-            ) from None
-        if response.status_code == 401 and not retried:
+        response = self._send_once(method, url, timeout, kwargs)
+        if response.status_code == 401:
             self._refresh()
-            return self.request(method, path, retried=True, **kwargs)
+            response = self._send_once(method, url, timeout, kwargs)
         if response.status_code == 401:
             self._expired()
         if response.status_code == 429:
@@ -150,8 +167,31 @@ class ClioClient:
             )
         if response.status_code >= 500:
             raise FilingUnavailable(f"Clio answered {response.status_code}.")
-        if response.status_code >= 400:
-            raise FilingRejected(_clio_error(response))
+        return response
+
+    def _send_once(
+        self, method: str, url: str, timeout: float, kwargs: dict[str, Any]
+    ) -> requests.Response:
+        self._wait_for_slot()
+        headers = {
+            "Authorization": f"Bearer {decrypt(self.integration.access_token_encrypted)}",
+            "Accept": "application/json",
+            "X-API-VERSION": "4.0.12",
+        }
+        try:
+            return requests.request(
+                method, url, headers=headers, timeout=timeout, allow_redirects=False, **kwargs
+            )
+        except requests.RequestException as error:
+            raise FilingUnavailable(
+                f"Clio could not be reached ({type(error).__name__})."
+            ) from None
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        """Clio's JSON answer to one request."""
+        response = self.send(method, path, **kwargs)
+        if response.status_code >= 300:
+            raise FilingRejected(clio_error(response))
         return response.json() if response.content else {}
 
     # --- filing --------------------------------------------------------------------------------
@@ -255,46 +295,11 @@ class ClioClient:
         return str(document["id"])
 
 
-def list_documents(
-    client: ClioClient, matter_id: str, query: str = "", page_url: str = ""
-) -> tuple[list[dict[str, Any]], str]:
-    """One page of the matter's documents (name, size, date) and the next page's URL."""
-    if page_url and page_url.startswith(settings.CLIO_BASE_URL):
-        answer = client.request("GET", page_url)
-    else:
-        params = {"matter_id": matter_id, "fields": "id,name,size,updated_at", "limit": 20}
-        if query:
-            params["query"] = query
-        answer = client.request("GET", "/documents.json", params=params)
-    next_url = str(answer.get("meta", {}).get("paging", {}).get("next") or "")
-    return list(answer.get("data", [])), next_url
-
-
-def download_document(client: ClioClient, document_id: str) -> tuple[bytes, str]:
-    """The document's bytes and type (Clio redirects to its file storage)."""
-    expires = client.integration.token_expires_at
-    if expires is not None and expires - timezone.now() < REFRESH_BEFORE:
-        client._refresh()
-    client._wait_for_slot()
-    headers = {"Authorization": f"Bearer {decrypt(client.integration.access_token_encrypted)}"}
-    url = f"{settings.CLIO_BASE_URL}{API}/documents/{document_id}/download"
-    try:
-        response = requests.get(url, headers=headers, timeout=60, allow_redirects=True)
-    except requests.RequestException as error:
-        raise FilingUnavailable(f"Clio could not be reached ({type(error).__name__}).") from None
-    if response.status_code == 429 or response.status_code >= 500:
-        raise FilingUnavailable(f"Clio answered {response.status_code}.")
-    if response.status_code != 200:
-        raise FilingRejected(_clio_error(response))
-    content_type = response.headers.get("Content-Type", "application/octet-stream").split(";")[0]
-    return response.content, content_type
-
-
 def _int(value: str) -> int | str:
     return int(value) if value.isdigit() else value
 
 
-def _clio_error(response: requests.Response) -> str:
+def clio_error(response: requests.Response) -> str:
     try:
         detail = response.json().get("error", {}).get("message", "")
     except ValueError:

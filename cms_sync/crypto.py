@@ -1,28 +1,42 @@
-"""Encryption at rest for CMS tokens and webhook secrets (Fernet: AES with an HMAC)."""
+"""Encryption at rest for CMS tokens and webhook secrets (Fernet: AES with an HMAC).
+
+CMS_ENCRYPTION_KEYS lists the keys newest first: the first encrypts, each one decrypts. Rotating
+means putting a new key in front, running `manage.py rotate_cms_keys` (which re-encrypts every
+stored secret with it), then dropping the old key.
+"""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 
 
-def _fernet() -> Fernet:
-    material = settings.CMS_ENCRYPTION_KEY or f"{settings.SECRET_KEY}:cms-tokens"
-    key = base64.urlsafe_b64encode(hashlib.sha256(material.encode()).digest())
-    return Fernet(key)
+class UnreadableSecret(ValueError):
+    """None of the configured keys opens this value: a key it was made with was dropped."""
+
+
+def _keys() -> MultiFernet:
+    return MultiFernet([Fernet(key) for key in settings.CMS_ENCRYPTION_KEYS])
 
 
 def encrypt(value: str) -> str:
-    return _fernet().encrypt(value.encode()).decode() if value else ""
+    return _keys().encrypt(value.encode()).decode() if value else ""
 
 
 def decrypt(value: str) -> str:
     if not value:
         return ""
     try:
-        return _fernet().decrypt(value.encode()).decode()
+        return _keys().decrypt(value.encode()).decode()
     except InvalidToken:
-        raise ValueError("The stored secret cannot be read with the current key.") from None
+        raise UnreadableSecret("The stored secret cannot be read with the current keys.") from None
+
+
+def rotate(value: str) -> str:
+    """The same secret, encrypted with the newest key (unchanged when it is empty)."""
+    if not value:
+        return ""
+    try:
+        return _keys().rotate(value.encode()).decode()
+    except InvalidToken:
+        raise UnreadableSecret("The stored secret cannot be read with the current keys.") from None

@@ -1,7 +1,10 @@
 """Attach file from integration: list the case's documents in Clio, send chosen ones.
 
 Listing runs in a task (no outside call in a web request); the page polls for the result, which
-is kept briefly in the cache. Chosen documents are fetched by a task into attachments, then the
+is kept briefly in the cache. Clio's link to the next page stays on the server too: the browser
+gets an opaque random token for it, never a URL (issue #10), so it cannot choose where the token
+is sent. Chosen documents are fetched by a task into attachments — each only after Clio confirms
+it belongs to the matter of the thread's current project, under Clio's own name for it — then the
 message is delivered like any upload (MMS rules and email fallback included).
 """
 
@@ -9,62 +12,103 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
+import secrets
 from typing import Any
 
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils.text import get_valid_filename
 
-from cms_sync.clio import ClioClient, download_document, list_documents
+from cms_sync.clio import ClioClient
+from cms_sync.clio_documents import document_details, download_document, list_documents
 from cms_sync.errors import FilingRejected, FilingUnavailable
 from cms_sync.models import Integration, PendingDocument
 from hona.models import User
 from messaging import actions
 from messaging.models import Attachment, Message, Thread
+from projects.models import Project
 
 logger = logging.getLogger(__name__)
 LIST_TTL = 120
+PAGE_TTL = 30 * 60  # how long "More documents" keeps working after a page was shown
+PAGE_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+PAGE_EXPIRED = "That page of documents is no longer available. Search again."
+Refusal = PendingDocument.Refusal
 
 
-def listing_key(integration_id: int, matter_id: str, query: str, page_url: str) -> str:
-    digest = hashlib.sha256(f"{matter_id}|{query}|{page_url}".encode()).hexdigest()[:24]
+def listing_key(integration_id: int, matter_id: str, query: str, page_token: str) -> str:
+    digest = hashlib.sha256(f"{matter_id}|{query}|{page_token}".encode()).hexdigest()[:24]
     return f"clio-docs:{integration_id}:{digest}"
 
 
+def _cursor_key(integration_id: int, page_token: str) -> str:
+    return f"clio-docs-page:{integration_id}:{page_token}"
+
+
+def _cursor(integration_id: int, page_token: str, matter_id: str, query: str) -> str | None:
+    """Clio's next-page link behind a page token, if the token is ours, for this matter and
+    search, and not expired."""
+    if not PAGE_TOKEN.fullmatch(page_token):
+        return None
+    found: dict[str, str] | None = cache.get(_cursor_key(integration_id, page_token))
+    if found is None or found["matter_id"] != matter_id or found["query"] != query:
+        return None
+    return found["url"]
+
+
+def _page_token(integration_id: int, matter_id: str, query: str, next_url: str) -> str:
+    token = secrets.token_urlsafe(18)
+    cache.set(
+        _cursor_key(integration_id, token),
+        {"matter_id": matter_id, "query": query, "url": next_url},
+        timeout=PAGE_TTL,
+    )
+    return token
+
+
 def documents_for(
-    *, integration: Integration, matter_id: str, query: str, page_url: str
+    *, integration: Integration, matter_id: str, query: str, page_token: str
 ) -> dict[str, Any] | None:
     """The listing if ready; otherwise start loading it and return None."""
     from cms_sync.tasks import load_documents
 
-    key = listing_key(integration.pk, matter_id, query, page_url)
+    if page_token and _cursor(integration.pk, page_token, matter_id, query) is None:
+        return {"items": [], "next": "", "error": PAGE_EXPIRED}
+    key = listing_key(integration.pk, matter_id, query, page_token)
     found: dict[str, Any] | None = cache.get(key)
     if found is not None:
         return found
     if cache.add(key + ":loading", 1, timeout=30):
-        load_documents.delay(integration.pk, matter_id, query, page_url)
+        load_documents.delay(integration.pk, matter_id, query, page_token)
     return None
 
 
-def load_documents(*, integration_id: int, matter_id: str, query: str, page_url: str) -> None:
+def load_documents(*, integration_id: int, matter_id: str, query: str, page_token: str) -> None:
     integration = Integration.objects.get(pk=integration_id)
-    key = listing_key(integration_id, matter_id, query, page_url)
-    try:
-        items, next_url = list_documents(ClioClient(integration), matter_id, query, page_url)
-        result: dict[str, Any] = {"items": items, "next": next_url, "error": ""}
-    except (FilingUnavailable, FilingRejected) as error:
-        result = {"items": [], "next": "", "error": str(error)}
+    key = listing_key(integration_id, matter_id, query, page_token)
+    cursor_url = _cursor(integration_id, page_token, matter_id, query) if page_token else ""
+    if cursor_url is None:
+        result: dict[str, Any] = {"items": [], "next": "", "error": PAGE_EXPIRED}
+    else:
+        try:
+            items, next_url = list_documents(ClioClient(integration), matter_id, query, cursor_url)
+            following = _page_token(integration_id, matter_id, query, next_url) if next_url else ""
+            result = {"items": items, "next": following, "error": ""}
+        except (FilingUnavailable, FilingRejected) as error:
+            result = {"items": [], "next": "", "error": str(error)}
     cache.set(key, result, timeout=LIST_TTL)
     cache.delete(key + ":loading")
 
 
 @transaction.atomic
-def send_documents(
-    *, thread: Thread, sender: User, body: str, documents: list[tuple[str, str]]
-) -> Message:
-    """An outbound message carrying documents from the case: fetched, then delivered."""
+def send_documents(*, thread: Thread, sender: User, body: str, document_ids: list[str]) -> Message:
+    """An outbound message carrying documents from the case: checked and fetched, then
+    delivered. Only the ids are taken from the browser; names and matters come from Clio."""
     from cms_sync.tasks import fetch_documents
 
+    chosen = list(dict.fromkeys(i for i in document_ids if i.isdigit()))
     message = actions.record_message(
         thread=thread,
         direction=Message.Direction.OUTBOUND,
@@ -72,57 +116,148 @@ def send_documents(
         channel=Message.Channel.PENDING,
         status=Message.Status.QUEUED,
         sender=sender,
-        media_pending=len(documents),
+        media_pending=len(chosen),
     )
     PendingDocument.objects.bulk_create(
-        PendingDocument(message=message, document_id=document_id, name=name[:255])
-        for document_id, name in documents
+        PendingDocument(message=message, document_id=document_id) for document_id in chosen
     )
     message_id = message.pk
     transaction.on_commit(lambda: fetch_documents.delay(message_id), robust=True)
     return message
 
 
-def fetch_documents(*, message_id: int) -> float | None:
-    """Download the chosen documents; when all are in, hand the message to delivery."""
-    from messaging.tasks import deliver_message
+class _Refused(Exception):
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
 
-    message = Message.objects.select_related("organization").get(pk=message_id)
+
+def _label(pending: PendingDocument) -> str:
+    return pending.name or f"Document {pending.document_id}"
+
+
+def _check(client: ClioClient, pending: PendingDocument, project: Project | None) -> str:
+    """Clio's name for the document, once Clio confirms it is in the project's matter."""
+    if project is None or not project.cms_case_id:
+        raise _Refused(
+            Refusal.NO_MATTER,
+            f"{_label(pending)} was not sent: the conversation is not filed to a Clio matter.",
+        )
+    try:
+        document = document_details(client, pending.document_id)
+    except FilingRejected as error:
+        logger.warning("Document %s could not be read: %s", pending.document_id, error)
+        raise _Refused(
+            Refusal.NOT_FOUND,
+            f"{_label(pending)} could not be found in Clio and was not sent.",
+        ) from None
+    name = str(document.get("name") or "").strip()[:255] or _label(pending)
+    PendingDocument.objects.filter(pk=pending.pk).update(name=name)
+    pending.name = name
+    matter = (document.get("matter") or {}).get("id")
+    if str(matter) != project.cms_case_id:
+        logger.warning(
+            "Document %s of matter %s refused for message %s (matter %s)",
+            pending.document_id, matter, pending.message_id, project.cms_case_id,
+        )  # fmt: skip
+        raise _Refused(
+            Refusal.NOT_IN_MATTER, f"{name} is not a document of {project.name} and was not sent."
+        )
+    return name
+
+
+def _refuse(pending: PendingDocument, code: str, reason: str) -> None:
+    PendingDocument.objects.filter(pk=pending.pk).update(
+        failed=True, refusal_code=code, refusal=reason[:400]
+    )
+
+
+def _store(message: Message, pending: PendingDocument, content: bytes, content_type: str) -> None:
+    with transaction.atomic():
+        attachment = Attachment(
+            organization_id=message.organization_id,
+            message=message,
+            filename=pending.name,
+            content_type=content_type,
+            size=len(content),
+            source=Attachment.Source.CMS,
+        )
+        # Clio's name is shown as it is; the stored file gets a name safe for a path.
+        stored_name = get_valid_filename(pending.name.replace("/", "_")) or "document"
+        attachment.file.save(stored_name, ContentFile(content), save=False)
+        attachment.save()
+        PendingDocument.objects.filter(pk=pending.pk).update(attachment=attachment)
+
+
+def fetch_documents(*, message_id: int) -> float | None:
+    """Check and download the chosen documents; when all are in, hand the message to delivery.
+
+    A document is sent only if Clio says it belongs to the matter of the thread's current
+    project now; any other is refused without being downloaded, and the sender is told.
+    """
+    message = Message.objects.select_related(
+        "organization", "sender", "thread__contact", "thread__current_project"
+    ).get(pk=message_id)
     tries = int(cache.get(f"fetch-documents:{message_id}") or 0) + 1
     cache.set(f"fetch-documents:{message_id}", tries, timeout=86400)
     give_up = tries > 8  # Clio stayed unavailable: send what we have, say what is missing
     integration = Integration.objects.filter(
         organization_id=message.organization_id, kind="clio", status="active"
     ).first()
+    client = ClioClient(integration) if integration is not None else None
+    project = message.thread.current_project
     for pending in PendingDocument.objects.filter(
         message=message, attachment__isnull=True, failed=False
     ):
-        if integration is None:
-            PendingDocument.objects.filter(pk=pending.pk).update(failed=True)
-            continue
         try:
-            content, content_type = download_document(ClioClient(integration), pending.document_id)
+            if client is None:
+                raise _Refused(
+                    Refusal.NO_INTEGRATION,
+                    f"{_label(pending)} was not sent: the Clio integration is not active.",
+                )
+            _check(client, pending, project)
+            try:
+                content, content_type = download_document(client, pending.document_id)
+            except FilingRejected as error:
+                logger.warning("Document %s could not be fetched: %s", pending.document_id, error)
+                raise _Refused(
+                    Refusal.DOWNLOAD_FAILED,
+                    f"{pending.name} could not be downloaded from Clio and was not sent.",
+                ) from None
+        except _Refused as refused:
+            _refuse(pending, refused.code, refused.reason)
+            continue
         except FilingUnavailable as error:
             if not give_up:
                 return error.retry_after or 30.0
-            PendingDocument.objects.filter(pk=pending.pk).update(failed=True)
-            continue
-        except FilingRejected as error:
-            logger.warning("Document %s could not be fetched: %s", pending.document_id, error)
-            PendingDocument.objects.filter(pk=pending.pk).update(failed=True)
-            continue
-        with transaction.atomic():
-            attachment = Attachment(
-                organization_id=message.organization_id,
-                message=message,
-                filename=pending.name,
-                content_type=content_type,
-                size=len(content),
-                source=Attachment.Source.CMS,
+            _refuse(
+                pending,
+                Refusal.UNAVAILABLE,
+                f"{_label(pending)} was not sent: Clio stayed unavailable ({error})",
             )
-            attachment.file.save(pending.name, ContentFile(content), save=False)
-            attachment.save()
-            PendingDocument.objects.filter(pk=pending.pk).update(attachment=attachment)
-    Message.objects.filter(pk=message_id).update(media_pending=0)
-    transaction.on_commit(lambda: deliver_message.delay(message_id), robust=True)
+            continue
+        _store(message, pending, content, content_type)
+    _hand_over(message)
     return None
+
+
+def _hand_over(message: Message) -> None:
+    """Deliver what is left; tell the sender what was not sent (or fail the message when
+    nothing is left to send)."""
+    from messaging.delivery import fail_message
+    from messaging.tasks import deliver_message
+    from notifications.actions import notify_documents_not_sent
+
+    Message.objects.filter(pk=message.pk).update(media_pending=0)
+    reasons = list(
+        PendingDocument.objects.filter(message=message, failed=True)
+        .order_by("pk")
+        .values_list("refusal", flat=True)
+    )
+    if not message.body.strip() and not message.attachments.exists():
+        fail_message(message, " ".join(reasons) or "None of the chosen documents could be sent.")
+        return
+    notify_documents_not_sent(message=message, reasons=reasons)
+    message_id = message.pk
+    transaction.on_commit(lambda: deliver_message.delay(message_id), robust=True)

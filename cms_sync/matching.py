@@ -5,14 +5,17 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from hona.text import one_line
+
 # Clio Manage matter pages: https://app.clio.com/nc/#/matters/1001 (and /matters/1001/...);
 # a contact's page (/contacts/...) is not a case.
 MATTER = re.compile(r"/matters/(\d+)(?:[/?#]|$)")
 
 
 def case_id_from(url: str, case: str = "") -> str:
-    if case.strip():
-        return case.strip()[:64]
+    case = one_line(case)
+    if case:
+        return case[:64]
     if not url:
         return ""
     parts = urlsplit(url)

@@ -135,17 +135,35 @@ class RefileAudit(models.Model):
 
 
 class PendingDocument(models.Model):
-    """A file chosen from the case in the CMS for an outbound message, fetched by a task."""
+    """A file chosen from the case in the CMS for an outbound message, fetched by a task.
+
+    Only its id comes from the browser: the task asks Clio for the document, and sends it only
+    when it belongs to the matter of the thread's current project (issue #10).
+    """
+
+    class Refusal(models.TextChoices):
+        NOT_IN_MATTER = "not_in_matter", "Belongs to another matter"
+        NOT_FOUND = "not_found", "Not found in the CMS"
+        NO_MATTER = "no_matter", "The conversation has no linked matter"
+        NO_INTEGRATION = "no_integration", "The integration is not active"
+        UNAVAILABLE = "unavailable", "The CMS stayed unavailable"
+        DOWNLOAD_FAILED = "download_failed", "The download failed"
 
     message = models.ForeignKey(
         "messaging.Message", on_delete=models.PROTECT, related_name="pending_documents"
     )
     document_id = models.CharField(max_length=64)
-    name = models.CharField(max_length=255)
+    name = models.CharField(
+        max_length=255, blank=True, help_text="The document's name in the CMS, read when fetched."
+    )
     attachment = models.OneToOneField(
         "messaging.Attachment", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     failed = models.BooleanField(default=False)
+    refusal_code = models.CharField(max_length=16, choices=Refusal.choices, blank=True)
+    refusal = models.CharField(
+        max_length=400, blank=True, help_text="Why it was not sent, in the sender's words."
+    )
 
     class Meta:
         constraints = [
@@ -155,4 +173,4 @@ class PendingDocument(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.name or f"Document {self.document_id}"

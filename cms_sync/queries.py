@@ -63,6 +63,14 @@ def advice_for(error: str) -> str:
         return "Check that the project is linked to the right case id in your CMS."
     if "(403)" in lowered or "(401)" in lowered:
         return "Check that Hona's access in your CMS allows adding to this case."
+    if "public internet address" in lowered or "https://" in lowered:
+        return "Connect a webhook URL that starts with https:// and is reachable on the internet."
+    if "host name" in lowered:
+        return "Check the webhook URL's host name, then connect the webhook again."
+    if "redirect" in lowered:
+        return "Connect the webhook URL the redirect points to: Hona does not follow redirects."
+    if "tls certificate" in lowered:
+        return "Check the webhook's TLS certificate: it must be valid for the URL's host name."
     if "could not be reached" in lowered or "gave up" in lowered:
         return "Your CMS was unreachable for a while. Retry when it is back."
     return "Retry; if it fails again, contact Hona support with the case id."

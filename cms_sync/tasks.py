@@ -23,10 +23,10 @@ def requeue_stale_entries() -> int:
 
 
 @shared_task(acks_late=True)
-def load_documents(integration_id: int, matter_id: str, query: str, page_url: str) -> None:
+def load_documents(integration_id: int, matter_id: str, query: str, page_token: str) -> None:
     from cms_sync.documents import load_documents as load
 
-    load(integration_id=integration_id, matter_id=matter_id, query=query, page_url=page_url)
+    load(integration_id=integration_id, matter_id=matter_id, query=query, page_token=page_token)
 
 
 @shared_task(acks_late=True)

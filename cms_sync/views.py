@@ -232,17 +232,17 @@ def documents(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
     thread, integration = _clio_thread(request, pk)
     query = request.GET.get("q", "").strip()[:100]
-    page_url = request.GET.get("page", "")
+    page_token = request.GET.get("page", "")[:64]  # an opaque token of ours, never a URL
     listing = documents_for(
         integration=integration,
         matter_id=thread.current_project.cms_case_id,
         query=query,
-        page_url=page_url,
+        page_token=page_token,
     )
     return render(
         request,
         "cms_sync/documents.html",
-        {"thread": thread, "listing": listing, "q": query, "page": page_url},
+        {"thread": thread, "listing": listing, "q": query, "page": page_token},
     )
 
 
@@ -254,17 +254,16 @@ def attach_documents(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     from cms_sync.documents import send_documents
 
     thread, _ = _clio_thread(request, pk)
-    chosen = []
-    for value in request.POST.getlist("document")[:10]:
-        document_id, _, name = value.partition("|")
-        if document_id.isdigit() and name:
-            chosen.append((document_id, name))
+    # Only ids are taken from the form (a page rendered before this change sent "id|name"):
+    # the task reads each document's name and matter from Clio before anything is sent.
+    values = [v.partition("|")[0] for v in request.POST.getlist("document")]
+    chosen = list(dict.fromkeys(v for v in values if v.isdigit()))[:10]
     target = reverse("messaging:thread-detail", args=[thread.pk])
     if not chosen:
         flash.error(request, "Choose at least one document.")
     else:
         body = request.POST.get("body", "").replace("\r\n", "\n").strip()[:1600]
-        send_documents(thread=thread, sender=request.user, body=body, documents=chosen)
+        send_documents(thread=thread, sender=request.user, body=body, document_ids=chosen)
         flash.success(request, f"Sending {len(chosen)} document(s) from the case.")
     if request.htmx:
         return HttpResponseClientRedirect(target)

@@ -2,6 +2,11 @@
 
 Body: JSON. Headers: X-Hona-Signature = "sha256=" + HMAC-SHA256(secret, raw body) in hex, and
 Idempotency-Key = the entry's unique key, so a receiver that sees a retry can ignore it.
+
+The POST goes through hona.net: the URL is checked again at each send (https, public addresses
+only), the connection goes to the address that was checked, and a redirect is a refusal. What a
+firm admin reads about a failure is "could not be reached" or the HTTP status, never more, so the
+integration page cannot be used to probe which hosts and ports answer.
 """
 
 from __future__ import annotations
@@ -11,9 +16,8 @@ import hmac
 import json
 from typing import Any
 
-import requests
-
 from cms_sync.errors import FilingRejected, FilingUnavailable
+from hona import net
 
 TIMEOUT = 15
 
@@ -32,20 +36,25 @@ def post(url: str, secret: str, key: str, payload: dict[str, Any]) -> str:
         "User-Agent": "Hona-Messaging/1",
     }
     try:
-        response = requests.post(url, data=body, headers=headers, timeout=TIMEOUT)
-    except requests.RequestException as error:
+        response = net.post_to_webhook(url, body, headers, timeout=TIMEOUT)
+    except net.UnsafeUrl as error:
+        raise FilingRejected(f"Not sent: {error}") from None
+    except net.Unreachable as error:
+        raise FilingUnavailable(str(error)) from None
+    status = response.status
+    if 300 <= status < 400:
+        raise FilingRejected(
+            f"The webhook answered HTTP {status} (a redirect). Hona does not follow redirects."
+        )
+    if status == 429 or status >= 500:
         raise FilingUnavailable(
-            f"The webhook could not be reached ({type(error).__name__})."
-        ) from None
-    if response.status_code == 429 or response.status_code >= 500:
-        raise FilingUnavailable(
-            f"The webhook answered {response.status_code}.",
+            f"The webhook answered {status}.",
             retry_after=_retry_after(response.headers.get("Retry-After")),
         )
-    if response.status_code >= 400:
-        raise FilingRejected(f"The webhook refused the entry ({response.status_code}).")
+    if status >= 400:
+        raise FilingRejected(f"The webhook refused the entry ({status}).")
     try:
-        answer = response.json()
+        answer = json.loads(response.content or b"{}")
     except ValueError:
         answer = {}
     return str(answer.get("id") or key) if isinstance(answer, dict) else key

@@ -39,6 +39,7 @@ def create_staff_user(
         last_name=last_name,
     )
     sync_admin_site_access(user)
+    user.full_clean(exclude=["password"])
     if password is None:
         user.set_unusable_password()
     else:

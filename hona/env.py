@@ -121,6 +121,26 @@ class Env:
             raise ImproperlyConfigured(f"{name} must be a URL starting with {allowed}: {value!r}.")
         return value
 
+    def fernet_keys(self, name: str) -> list[str]:
+        """Comma-separated Fernet keys, newest first (the first encrypts, every one decrypts)."""
+        from cryptography.fernet import Fernet
+
+        keys = self.strings(name)
+        for position, key in enumerate(keys, start=1):
+            try:
+                Fernet(key)
+            except (ValueError, TypeError):
+                raise ImproperlyConfigured(
+                    f"{name}: key {position} is not a Fernet key (32 url-safe base64 bytes). "
+                    'Generate one with: python -c "from cryptography.fernet import Fernet; '
+                    'print(Fernet.generate_key().decode())"'
+                ) from None
+            if looks_like_placeholder(key):
+                raise ImproperlyConfigured(f"{name}: key {position} looks like a placeholder.")
+        if len(set(keys)) != len(keys):
+            raise ImproperlyConfigured(f"{name} lists the same key twice.")
+        return keys
+
     def timezone(self, name: str, default: str) -> str:
         value = self._raw(name) or default
         if value not in zoneinfo.available_timezones():
@@ -128,6 +148,48 @@ class Env:
                 f"{name} must be an IANA time zone such as America/New_York, not {value!r}."
             )
         return value
+
+
+# Words that only a placeholder contains; a generated key holds none of them (6+ letters each, so
+# a random key would contain one about once in ten million).
+PLACEHOLDER_WORDS = (
+    "change",
+    "example",
+    "placeholder",
+    "replace",
+    "insecure",
+    "secret-key",
+    "secret_key",
+    "secretkey",
+    "random-string",
+    "generate",
+    "not-used",
+)
+SECRET_MIN_LENGTH = 50
+SECRET_MIN_DISTINCT = 16
+
+
+def looks_like_placeholder(value: str) -> bool:
+    """A key that a person typed or copied from documentation, rather than generated."""
+    lowered = value.lower()
+    return any(word in lowered for word in PLACEHOLDER_WORDS) or (
+        len(set(value)) < SECRET_MIN_DISTINCT
+    )
+
+
+def check_secret(name: str, value: str) -> str:
+    """A generated secret, or a start-up error that says how to make one."""
+    how = 'Generate one with: python -c "import secrets; print(secrets.token_urlsafe(50))"'
+    if len(value) < SECRET_MIN_LENGTH:
+        raise ImproperlyConfigured(
+            f"{name} must be at least {SECRET_MIN_LENGTH} characters long. {how}"
+        )
+    if looks_like_placeholder(value):
+        raise ImproperlyConfigured(
+            f"{name} looks like a placeholder (such as the one in .env.example), and anyone who "
+            f"has read it could forge this site's signed links. {how}"
+        )
+    return value
 
 
 def is_loopback_host(hostname: str | None) -> bool:

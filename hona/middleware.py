@@ -1,9 +1,29 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
+
+# The firm workspace: every page of these apps shows one firm's data to its staff.
+WORKSPACE_NAMESPACES = frozenset({"messaging", "projects", "notifications", "cms_sync"})
+# Pages of those apps that are not the workspace: signed links, webhooks and the client portal.
+NOT_WORKSPACE = frozenset(
+    {
+        "media",
+        "download",
+        "cms-file",
+        "twilio-inbound",
+        "twilio-status",
+        "portal-open",
+        "portal-thread",
+        "portal-updates",
+        "portal-send",
+        "portal-file",
+    }
+)
 
 
 class OrganizationTimezoneMiddleware:
@@ -23,3 +43,30 @@ class OrganizationTimezoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class FirmWorkspaceMiddleware:
+    """A signed-in account without a firm (platform support) gets a clear page, not the staff
+    workspace: every workspace page reads and writes one firm's data, and support has none."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: Any, args: Any, kwargs: Any
+    ) -> HttpResponse | None:
+        user = getattr(request, "user", None)
+        match = request.resolver_match
+        if (
+            user is None
+            or not user.is_authenticated
+            or getattr(user, "organization_id", None) is not None
+            or match is None
+            or match.namespace not in WORKSPACE_NAMESPACES
+            or match.url_name in NOT_WORKSPACE
+        ):
+            return None
+        return render(request, "hona/no_firm.html", status=403)

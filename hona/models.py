@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 
 from hona.phones import parse_phone
+from hona.text import validate_one_line
 
 
 def validate_timezone(value: str) -> None:
@@ -53,6 +54,18 @@ class Organization(models.Model):
         help_text="The most texts sent per second from the firm's number (toll-free: 3). "
         "0 means no limit.",
     )
+    # Per person and hour, so one account (or whoever took it over) cannot text a whole list.
+    new_conversations_per_hour = models.PositiveIntegerField(
+        "new conversations per person per hour",
+        default=200,
+        help_text="How many new contacts one staff member may start a conversation with in an "
+        "hour. 0 means no limit.",
+    )
+    messages_per_hour = models.PositiveIntegerField(
+        "messages per person per hour",
+        default=600,
+        help_text="How many messages one staff member may send in an hour. 0 means no limit.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -75,6 +88,13 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        try:
+            validate_one_line(self.name)
+        except ValidationError as error:
+            raise ValidationError({"name": error}) from None
 
 
 class OrganizationOwnedQuerySet(models.QuerySet):
@@ -127,6 +147,17 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        for field in ("display_name", "first_name", "last_name"):
+            try:
+                validate_one_line(getattr(self, field))
+            except ValidationError as error:
+                errors[field] = error
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def name(self) -> str:

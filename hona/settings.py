@@ -7,13 +7,14 @@ REDIS_URL; the TLS-only settings follow PUBLIC_BASE_URL so the same file also ru
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from hona.env import Env, is_loopback_host
+from hona.env import Env, check_secret, is_loopback_host
 
 env = Env()
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -26,18 +27,25 @@ _public = urlsplit(PUBLIC_BASE_URL)
 PUBLIC_HOST = _public.hostname or "127.0.0.1"
 HTTPS = _public.scheme == "https"
 
-# A fixed key is acceptable only while the app can be reached on this machine alone.
+# A fixed key is acceptable only while the app can be reached on this machine alone. A key that
+# is set must be generated: a placeholder copied from .env.example is refused at start-up, because
+# anyone who read it could sign portal and download links for every firm.
 _LOCAL_ONLY_KEY = "django-insecure-local-only-key-never-used-behind-a-public-url"
 _secret_key = env.optional("DJANGO_SECRET_KEY")
 if _secret_key is None:
     if not is_loopback_host(PUBLIC_HOST):
         raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY must be set when PUBLIC_BASE_URL is not a loopback address."
+            "DJANGO_SECRET_KEY must be set when PUBLIC_BASE_URL is not a loopback address. "
+            'Generate one with: python -c "import secrets; print(secrets.token_urlsafe(50))"'
         )
-    _secret_key = _LOCAL_ONLY_KEY
-elif len(_secret_key) < 50:
-    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be at least 50 characters long.")
-SECRET_KEY = _secret_key
+    SECRET_KEY = _LOCAL_ONLY_KEY
+else:
+    SECRET_KEY = check_secret("DJANGO_SECRET_KEY", _secret_key)
+# Rotation: the new key signs, the old ones (newest first) still verify links made before.
+SECRET_KEY_FALLBACKS = [
+    check_secret("DJANGO_SECRET_KEY_FALLBACKS", key)
+    for key in env.strings("DJANGO_SECRET_KEY_FALLBACKS")
+]
 
 ALLOWED_HOSTS = env.strings("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 if PUBLIC_HOST not in ALLOWED_HOSTS:
@@ -74,6 +82,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "hona.middleware.OrganizationTimezoneMiddleware",
+    "hona.middleware.FirmWorkspaceMiddleware",
 ]
 
 ROOT_URLCONF = "hona.urls"
@@ -187,8 +196,36 @@ STORAGES = {
 MESSAGE_MAX_LENGTH = 1600
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-# Files staff attach to a message (clients' portal uploads have their own limit).
+# Files attached to a message, by staff and in the client portal alike (messaging/uploads.py):
+# at most UPLOAD_MAX_FILES files, each at most UPLOAD_MAX_BYTES (PORTAL_UPLOAD_MAX_BYTES for
+# clients), and at most UPLOAD_MAX_TOTAL_BYTES together: two files at the per-file limit, which
+# bounds what one request can write to disk and file into the CMS. Files above
+# FILE_UPLOAD_MAX_MEMORY_SIZE wait in FILE_UPLOAD_TEMP_DIR (the system's temporary directory
+# unless set) instead of memory. UploadLimitHandler stops reading files as soon as a request is
+# past these limits; past DATA_UPLOAD_MAX_NUMBER_FILES the request is refused outright (400).
+UPLOAD_MAX_FILES = env.integer("UPLOAD_MAX_FILES", default=10, minimum=1)
 UPLOAD_MAX_BYTES = env.integer("UPLOAD_MAX_BYTES", default=25 * 1024 * 1024, minimum=1024)
+PORTAL_UPLOAD_MAX_BYTES = env.integer(
+    "PORTAL_UPLOAD_MAX_BYTES", default=25 * 1024 * 1024, minimum=1024
+)
+UPLOAD_MAX_TOTAL_BYTES = env.integer(
+    "UPLOAD_MAX_TOTAL_BYTES", default=50 * 1024 * 1024, minimum=1024
+)
+# Per contact, in the portal (twice as much per IP address, which several clients may share).
+PORTAL_UPLOAD_FILES_PER_10_MINUTES = env.integer(
+    "PORTAL_UPLOAD_FILES_PER_10_MINUTES", default=30, minimum=1
+)
+PORTAL_UPLOAD_BYTES_PER_HOUR = env.integer(
+    "PORTAL_UPLOAD_BYTES_PER_HOUR", default=200 * 1024 * 1024, minimum=1024
+)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+FILE_UPLOAD_TEMP_DIR = env.optional("FILE_UPLOAD_TEMP_DIR")
+DATA_UPLOAD_MAX_NUMBER_FILES = UPLOAD_MAX_FILES + 10
+FILE_UPLOAD_HANDLERS = [
+    "messaging.uploads.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # A text that Twilio could not hand to a switched-off phone (30003) is tried once more after this.
 SMS_RETRY_DELAY_SECONDS = env.integer("SMS_RETRY_DELAY_SECONDS", default=300, minimum=0)
@@ -196,19 +233,48 @@ SMS_RETRY_DELAY_SECONDS = env.integer("SMS_RETRY_DELAY_SECONDS", default=300, mi
 # Alerts to staff: messages a client sends within this many seconds share one email.
 ALERT_COALESCE_SECONDS = env.integer("ALERT_COALESCE_SECONDS", default=120, minimum=0)
 
-# Client portal: personal links expire after this many days; clients upload files up to this size.
+# Client portal: personal links expire after this many days (its uploads: see above).
 PORTAL_LINK_MAX_AGE_DAYS = env.integer("PORTAL_LINK_MAX_AGE_DAYS", default=30, minimum=1)
-PORTAL_UPLOAD_MAX_BYTES = env.integer(
-    "PORTAL_UPLOAD_MAX_BYTES", default=25 * 1024 * 1024, minimum=1024
-)
 
-# CMS filing: tokens and webhook secrets are encrypted at rest with this key (defaults to one
-# derived from DJANGO_SECRET_KEY; set it to rotate independently).
-CMS_ENCRYPTION_KEY = env.string("CMS_ENCRYPTION_KEY", default="")
+# CMS filing: tokens and webhook secrets are encrypted at rest with these Fernet keys, newest
+# first: the first encrypts, every one decrypts, so a new key can be put in front and
+# `manage.py rotate_cms_keys` re-encrypts what is stored before the old one is dropped. They are
+# independent of DJANGO_SECRET_KEY, so neither key's rotation touches the other's data.
+CMS_ENCRYPTION_KEYS = env.fernet_keys("CMS_ENCRYPTION_KEYS")
+if not CMS_ENCRYPTION_KEYS:
+    if not is_loopback_host(PUBLIC_HOST):
+        raise ImproperlyConfigured(
+            "CMS_ENCRYPTION_KEYS must be set when PUBLIC_BASE_URL is not a loopback address. "
+            'Generate a key with: python -c "from cryptography.fernet import Fernet; '
+            'print(Fernet.generate_key().decode())"'
+        )
+    # This machine only, like the local secret key: never protects a real firm's tokens.
+    CMS_ENCRYPTION_KEYS = ["bG9jYWwtb25seS1jbXMta2V5LW5vdC1mb3ItdXNlLSE="]
 CLIO_BASE_URL = env.origin("CLIO_BASE_URL", default="https://app.clio.com")
 CLIO_CLIENT_ID = env.string("CLIO_CLIENT_ID", default="")
 CLIO_CLIENT_SECRET = env.string("CLIO_CLIENT_SECRET", default="")
 CLIO_REQUESTS_PER_MINUTE = env.integer("CLIO_REQUESTS_PER_MINUTE", default=50, minimum=1)
+
+# A firm's CMS webhook (issue #10, server-side request forgery): its URL must be https and resolve
+# only to public internet addresses, checked when it is saved and again at each send. Plain http
+# is accepted only with DEBUG on (a developer's machine), never from the environment.
+# WEBHOOK_ALLOWED_PRIVATE_NETWORKS lists private networks deliberately allowed anyway, as CIDRs
+# separated by commas (e.g. an on-premises CMS at 10.20.0.0/16); empty by default. Tests set it
+# to 127.0.0.1/32 for their receiver on loopback.
+WEBHOOK_ALLOW_PLAIN_HTTP = DEBUG
+WEBHOOK_ALLOWED_PRIVATE_NETWORKS = env.strings("WEBHOOK_ALLOWED_PRIVATE_NETWORKS", default=[])
+for _network in WEBHOOK_ALLOWED_PRIVATE_NETWORKS:
+    try:
+        _parsed = ipaddress.ip_network(_network)
+    except ValueError:
+        raise ImproperlyConfigured(
+            "WEBHOOK_ALLOWED_PRIVATE_NETWORKS must list networks such as 10.20.0.0/16 "
+            f"(host bits zero), not {_network!r}."
+        ) from None
+    if _parsed.prefixlen == 0:
+        raise ImproperlyConfigured(
+            f"WEBHOOK_ALLOWED_PRIVATE_NETWORKS cannot allow every address ({_network!r})."
+        )
 
 # SMS through Twilio, or printed to the console on a developer's machine.
 SMS_BACKEND = env.choice("SMS_BACKEND", ["console", "twilio", "memory"], default="console")
@@ -249,6 +315,10 @@ SECURE_HSTS_PRELOAD = HTTPS
 if HTTPS and env.boolean("DJANGO_BEHIND_TLS_PROXY", default=True):
     # The proxy in front of gunicorn terminates TLS and says so in this header.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many reverse proxies of ours stand in front of the app, each appending to X-Forwarded-For.
+# Rate limits and sign-in lockouts key on the client's address, so the header is believed only
+# that far: with the default 0 it is ignored, and a client cannot pick its own address.
+TRUSTED_PROXY_COUNT = env.integer("TRUSTED_PROXY_COUNT", default=0, minimum=0)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True

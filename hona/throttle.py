@@ -4,26 +4,36 @@ from __future__ import annotations
 
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
 
-def allow(key: str, *, limit: int, window: int) -> bool:
-    """Count one hit on `key`; False once it has had `limit` hits in the current window."""
+def allow(key: str, *, limit: int, window: int, cost: int = 1) -> bool:
+    """Count `cost` hits on `key` (files, bytes…); False once they pass `limit` in this window."""
     bucket = f"throttle:{key}:{int(time.time() // window)}"
-    if cache.add(bucket, 1, timeout=window + 5):
-        return True
+    if cache.add(bucket, cost, timeout=window + 5):
+        return cost <= limit
     try:
-        hits = cache.incr(bucket)
+        hits = cache.incr(bucket, cost)
     except ValueError:  # expired between add and incr
-        cache.add(bucket, 1, timeout=window + 5)
-        return True
+        cache.add(bucket, cost, timeout=window + 5)
+        return cost <= limit
     return hits <= limit
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The address the request came from (the proxy's X-Forwarded-For when one is in front)."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded:
-        return forwarded.split(",")[-1].strip()
-    return str(request.META.get("REMOTE_ADDR", "unknown"))
+    """The address the request came from.
+
+    Only the proxies we run are believed: with TRUSTED_PROXY_COUNT proxies in front, each appends
+    the address it saw to X-Forwarded-For, so the client is that many entries from the right.
+    Anything further left was written by the client and is ignored; with no proxy configured (the
+    default) the header is ignored altogether and the socket's address is used.
+    """
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies:
+        chain = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        chain = [hop for hop in chain if hop]
+        if len(chain) >= proxies:
+            return chain[-proxies]
+    return str(request.META.get("REMOTE_ADDR") or "unknown")

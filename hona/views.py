@@ -12,7 +12,9 @@ from hona.http import AuthenticatedHttpRequest
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
+    if request.user.organization_id is None:  # platform support works in the admin site
+        return redirect("admin:index")
     return redirect("messaging:conversation-list")
 
 

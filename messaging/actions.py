@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from hona.models import Organization, User
 from hona.phones import parse_phone
+from messaging import uploads
 from messaging.models import (
     MAX_BODY,
     Attachment,
@@ -23,17 +22,10 @@ from messaging.models import (
     Thread,
     UnreadThread,
 )
+from messaging.uploads import NewFile
 from projects.models import Project
 
 PREVIEW_LENGTH = 120
-
-
-@dataclass(frozen=True)
-class NewFile:
-    name: str
-    content: bytes
-    content_type: str
-    source: str = Attachment.Source.UPLOAD
 
 
 def apply_phone(contact: Contact, raw_phone: str) -> None:
@@ -59,6 +51,7 @@ def create_contact(
     email: str = "",
     notification_preference: str = Contact.NotificationPreference.SMS,
     projects: Sequence[Project] = (),
+    created_by: User | None = None,
 ) -> Contact:
     """Create a contact and its thread. Raises ValidationError for a bad phone or a duplicate."""
     contact = Contact(
@@ -67,6 +60,7 @@ def create_contact(
         kind=kind,
         email=email.strip(),
         notification_preference=notification_preference,
+        created_by=created_by,
     )
     apply_phone(contact, phone)
     contact.full_clean()
@@ -135,6 +129,9 @@ def record_message(
     """
     if len(body) > MAX_BODY:
         raise ValidationError(f"A message can be at most {MAX_BODY} characters long.")
+    if "\x00" in body or any("\x00" in f.name for f in files):
+        # PostgreSQL cannot store NUL in text; say so instead of failing at the INSERT.
+        raise ValidationError("The message has a NUL character in it. Remove it and send again.")
     if not body.strip() and not files and not media_pending:
         raise ValidationError("A message needs some text or a file.")
     if sender is not None and sender.organization_id != thread.organization_id:
@@ -160,10 +157,11 @@ def record_message(
             message=message,
             filename=new_file.name,
             content_type=new_file.content_type,
-            size=len(new_file.content),
+            size=new_file.size,
             source=new_file.source,
         )
-        attachment.file.save(new_file.name, ContentFile(new_file.content), save=False)
+        # Streams from the upload's temporary file (or moves it): never read whole into memory.
+        attachment.file.save(new_file.name, new_file.as_file(), save=False)
         attachment.save()
 
     if created_at is None:  # live messages are filed to the case; imported history is not
@@ -297,7 +295,36 @@ def set_thread_spam(*, thread: Thread, user: User, spam: bool) -> None:
         UnreadThread.objects.filter(thread=thread).delete()
 
 
-UPLOAD_MAX_FILES = 10
+QUOTA_WINDOW = datetime.timedelta(hours=1)
+
+
+class QuotaReached(ValidationError):
+    """A staff member reached their firm's hourly quota; nothing was stored."""
+
+
+def check_staff_quota(*, user: User, new_conversation: bool = False) -> None:
+    """Each person's hourly quota, per firm: a busy desk never meets it, a script does.
+
+    Counted from the database in the caller's transaction, with the user's row locked so two
+    requests of one person cannot both take the last place.
+    """
+    firm = user.organization
+    if firm is None:
+        raise ValidationError("Only a firm's staff can send messages.")
+    User.objects.select_for_update().filter(pk=user.pk).exists()
+    since = timezone.now() - QUOTA_WINDOW
+    if new_conversation:
+        limit, what = firm.new_conversations_per_hour, "new conversations"
+        used = Contact.objects.filter(created_by=user, created_at__gte=since).count()
+    else:
+        limit, what = firm.messages_per_hour, "messages"
+        used = Message.objects.filter(sender=user, created_at__gte=since).count()
+    if limit and used >= limit:
+        raise QuotaReached(
+            f"You have sent {used} {what} in the last hour, the most {firm.name} allows one "
+            "person. Please wait a little, or ask a firm admin to raise the limit.",
+            code="quota",
+        )
 
 
 @transaction.atomic
@@ -309,15 +336,8 @@ def send_message(
 
     if sender.organization_id != thread.organization_id:
         raise ValidationError("The sender belongs to another firm.")
-    if len(files) > UPLOAD_MAX_FILES:
-        raise ValidationError(f"Attach at most {UPLOAD_MAX_FILES} files to one message.")
-    limit = settings.UPLOAD_MAX_BYTES
-    for new_file in files:
-        if len(new_file.content) > limit:
-            raise ValidationError(
-                f"{new_file.name} is larger than {limit // (1024 * 1024)} MB. "
-                "Send a smaller file or share it another way."
-            )
+    check_staff_quota(user=sender)
+    files = uploads.accept(files, uploads.staff_limits())
     message = record_message(
         thread=thread,
         direction=Message.Direction.OUTBOUND,
@@ -350,9 +370,16 @@ def set_thread_project(*, thread: Thread, project: Project | None) -> None:
 
 @transaction.atomic
 def start_conversation(
-    *, organization: Organization, contact: Contact | None = None, phone: str = "", email: str = ""
+    *,
+    organization: Organization,
+    contact: Contact | None = None,
+    phone: str = "",
+    email: str = "",
+    started_by: User | None = None,
 ) -> Thread:
-    """The thread of an existing contact, or of a new lead made from a phone number or email."""
+    """The thread of an existing contact, or of a new lead made from a phone number or email.
+
+    A new lead counts against `started_by`'s hourly quota of new conversations."""
     if contact is not None:
         if contact.organization_id != organization.pk:
             raise ValidationError("That contact belongs to another firm.")
@@ -369,6 +396,8 @@ def start_conversation(
         )
     if existing is not None:
         return ensure_thread(contact=existing)
+    if started_by is not None:
+        check_staff_quota(user=started_by, new_conversation=True)
     lead = create_contact(
         organization=organization,
         name=parse_phone(phone).e164 if phone else email,
@@ -378,6 +407,7 @@ def start_conversation(
         notification_preference=(
             Contact.NotificationPreference.SMS if phone else Contact.NotificationPreference.EMAIL
         ),
+        created_by=started_by,
     )
     return lead.thread
 
@@ -398,7 +428,8 @@ def delete_template(*, template: MessageTemplate) -> None:
 
 @transaction.atomic
 def revoke_portal_links(*, contact: Contact) -> None:
-    """Every link made so far stops opening the thread (a new one can be sent afterwards)."""
+    """Every portal and download link made so far stops working, and so does every portal
+    session opened with one (a new link can be sent afterwards)."""
     contact.portal_revoked_at = timezone.now()
     contact.save(update_fields=["portal_revoked_at", "updated_at"])
 
@@ -406,6 +437,7 @@ def revoke_portal_links(*, contact: Contact) -> None:
 @transaction.atomic
 def receive_portal_message(*, contact: Contact, body: str, files: Sequence[NewFile]) -> Message:
     """What a client writes or uploads in the portal: an inbound message on the portal channel."""
+    accepted = uploads.accept(files, uploads.portal_limits())
     thread = Thread.objects.select_for_update().get(contact=contact)
     return record_message(
         thread=thread,
@@ -413,7 +445,7 @@ def receive_portal_message(*, contact: Contact, body: str, files: Sequence[NewFi
         body=body,
         channel=Message.Channel.PORTAL,
         status=Message.Status.RECEIVED,
-        files=[NewFile(f.name, f.content, f.content_type, Attachment.Source.PORTAL) for f in files],
+        files=[dataclasses.replace(f, source=Attachment.Source.PORTAL) for f in accepted],
     )
 
 
@@ -427,7 +459,12 @@ def update_contact(
     email: str,
     notification_preference: str,
 ) -> Contact:
-    """Staff edit a contact; a changed phone is checked again (and may become textable)."""
+    """Staff edit a contact; a changed phone is checked again (and may become textable).
+
+    A new phone or email ends the contact's earlier portal and download links and portal
+    sessions: they were sent to the old number or address, which may now be someone else's.
+    """
+    reached_at = (contact.phone, contact.email.lower())
     contact.name = name.strip()
     contact.kind = kind
     contact.email = email.strip()
@@ -435,5 +472,7 @@ def update_contact(
     if phone.strip() != contact.phone_display and phone.strip() != contact.phone:
         apply_phone(contact, phone)
     contact.full_clean()
+    if (contact.phone, contact.email.lower()) != reached_at:
+        contact.portal_revoked_at = timezone.now()
     contact.save()
     return contact

@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
 from hona.admin_site import FirmScopedAdmin, ReadOnlyFirmScopedAdmin, is_support
 from messaging import actions
@@ -76,6 +77,21 @@ class ContactAdmin(FirmScopedAdmin):
         if obj.sms_opted_out:
             return "Opted out of SMS"
         return "Yes" if obj.phone_textable else f"No — {obj.phone_not_textable_reason}"
+
+    def save_model(self, request: HttpRequest, obj: Contact, form: Any, change: bool) -> None:
+        before = Contact.objects.filter(pk=obj.pk).values_list("phone", "email").first()
+        if (
+            change
+            and before is not None
+            and (before[0], before[1].lower())
+            != (
+                obj.phone,
+                obj.email.lower(),
+            )
+        ):
+            # Links sent to the old number or address end, as when staff edit it in the product.
+            obj.portal_revoked_at = timezone.now()
+        super().save_model(request, obj, form, change)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)

@@ -17,13 +17,14 @@ import time
 from email.utils import formataddr, parseaddr
 
 from django.conf import settings
-from django.core import signing
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from hona.text import one_line
+from messaging.links import download_url, media_url
 from messaging.models import Attachment, Contact, DeliveryEvent, Message
 from messaging.portal import portal_url
 from messaging.ratelimit import reserve_slot
@@ -59,10 +60,7 @@ MMS_TYPES = frozenset(
         "video/3gpp",
     }
 )
-MEDIA_SALT = "hona.media"
-MEDIA_MAX_AGE = 60 * 60 * 12  # Twilio may hold a message in its queue for up to 10 hours
 EMAIL_ATTACH_MAX_BYTES = 10 * 1024 * 1024  # larger files go as download links
-DOWNLOAD_MAX_AGE = 60 * 60 * 24 * 30
 
 # Twilio's refusals at send time that say the number cannot take texts.
 NOT_TEXTABLE_CODES = frozenset({"21211", "21612", "21614", "21635"})
@@ -138,23 +136,6 @@ def why_not_sms(contact: Contact, attachments: list[Attachment]) -> str | None:
     if unsupported:
         return f"MMS cannot carry {', '.join(unsupported)}"
     return None
-
-
-def media_url(attachment: Attachment) -> str:
-    token = signing.dumps({"a": attachment.pk}, salt=MEDIA_SALT)
-    return settings.PUBLIC_BASE_URL + reverse("messaging:media", kwargs={"token": token})
-
-
-def read_media_token(token: str, max_age: int = MEDIA_MAX_AGE) -> int:
-    payload = signing.loads(token, salt=MEDIA_SALT, max_age=max_age)
-    return int(payload["a"])
-
-
-def download_url(attachment: Attachment) -> str:
-    """A link in an email for a file too large to attach: signed, valid for 30 days."""
-    token = signing.dumps({"a": attachment.pk}, salt=MEDIA_SALT)
-    path = reverse("messaging:download", kwargs={"token": token})
-    return settings.PUBLIC_BASE_URL + path
 
 
 def status_callback_url() -> str:
@@ -355,9 +336,9 @@ def send_message_email(message: Message, attachments: list[Attachment]) -> None:
         "attached": attachments if attach else [],
     }
     email = EmailMessage(
-        subject=f"New message from {organization.name}",
+        subject=one_line(f"New message from {organization.name}"),
         body=render_to_string("messaging/email/message.txt", context),
-        from_email=formataddr((organization.name, from_address)),
+        from_email=formataddr((one_line(organization.name), from_address)),
         to=[contact.email],
     )
     if attach:

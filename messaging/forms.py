@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from hona.phones import parse_phone
@@ -22,13 +21,25 @@ class MultipleFileField(forms.FileField):
         super().__init__(*args, **kwargs)
 
     def clean(self, data: Any, initial: Any = None) -> list[Any]:
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(item, initial) for item in data if item]
-        return [single(data, initial)] if data else []
+        items = data if isinstance(data, list | tuple) else [data]
+        return [self._clean_one(item, initial) for item in items if item]
+
+    def _clean_one(self, item: Any, initial: Any) -> Any:
+        try:
+            return super().clean(item, initial)
+        except ValidationError as error:
+            name = getattr(item, "name", "") or "A file"
+            if error.code == "empty":
+                raise ValidationError(
+                    f"{name} is empty. Choose the file again, or another file.", code="empty"
+                ) from None
+            raise ValidationError(f"{name}: {' '.join(error.messages)}", code=error.code) from None
 
 
 class ComposerForm(forms.Form):
+    """The message box, for staff and in the client portal. How many files, how large and of
+    which kinds is checked by the actions (messaging/uploads.py), for every caller alike."""
+
     body = forms.CharField(
         required=False,
         strip=False,
@@ -47,17 +58,6 @@ class ComposerForm(forms.Form):
                 "Shorten it or split it into two messages."
             )
         return body
-
-    def clean_attachments(self) -> list[Any]:
-        files: list[Any] = self.cleaned_data.get("attachments") or []
-        limit = settings.UPLOAD_MAX_BYTES
-        too_big = [f.name for f in files if f.size > limit]
-        if too_big:
-            raise ValidationError(
-                f"{', '.join(too_big)}: larger than {limit // (1024 * 1024)} MB, "
-                "the limit per file."
-            )
-        return files
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

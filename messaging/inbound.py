@@ -1,12 +1,17 @@
 """Inbound texts from Twilio: stored once, routed to the firm and the contact, opt-outs honoured.
 
 The webhook calls `receive_sms` and answers at once; media downloads run as a task.
+
+Twilio's credentials go only to TWILIO_API_BASE_URL's exact origin (issue #10): a MediaUrl on any
+other host is not stored nor fetched, only logged, and its file shows as not fetched. Twilio
+answers a media request with a redirect to its media store, which is followed without them.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from django.conf import settings
@@ -15,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from hona.models import Organization
+from hona.net import on_origin, same_origin
 from hona.phones import format_phone, parse_phone
 from messaging import actions
 from messaging.models import Attachment, ConsentEvent, Contact, InboundMedia, Message, Thread
@@ -47,6 +53,19 @@ class Received:
     message: Message | None
     duplicate: bool = False
     unknown_number: bool = False
+
+
+def is_twilio_media_url(url: str) -> bool:
+    """On Twilio's API origin exactly: the only place Twilio's credentials may be sent."""
+    return same_origin(url, settings.TWILIO_API_BASE_URL)
+
+
+def _refused_media(url: str, message_id: int | None) -> None:
+    host = urlsplit(url).netloc[:100] if "//" in url else "no host"
+    logger.warning(
+        "Media of message %s refused: %s is not Twilio's API host (%s)",
+        message_id, host, settings.TWILIO_API_BASE_URL,
+    )  # fmt: skip
 
 
 def keyword_of(body: str) -> str:
@@ -133,10 +152,21 @@ def receive_sms(sms: InboundSms) -> Received:
                 media_pending=len(sms.media),
             )
             if sms.media:
-                InboundMedia.objects.bulk_create(
-                    InboundMedia(message=message, position=i, url=url[:1000], content_type=kind)
-                    for i, (url, kind) in enumerate(sms.media)
-                )
+                rows = []
+                for i, (url, kind) in enumerate(sms.media):
+                    fetchable = is_twilio_media_url(url)
+                    if not fetchable:
+                        _refused_media(url, message.pk)
+                    rows.append(
+                        InboundMedia(
+                            message=message,
+                            position=i,
+                            url=url[:1000] if fetchable else "",
+                            content_type=kind[:127],
+                            failed=not fetchable,
+                        )
+                    )
+                InboundMedia.objects.bulk_create(rows)
                 fetch_inbound_media.delay_on_commit(message.pk)  # type: ignore[attr-defined]
     except IntegrityError:
         # Twilio retried while the first delivery was being stored: that one wins.
@@ -146,17 +176,30 @@ def receive_sms(sms: InboundSms) -> Received:
     return Received(message)
 
 
+def _download(url: str) -> requests.Response:
+    """Twilio's media: asked for with Basic auth on Twilio's API origin, then its redirect to
+    the media store followed without the credentials (the store's link is its own permission)."""
+    auth = (settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN)
+    api_url = on_origin(url, settings.TWILIO_API_BASE_URL)
+    response = requests.get(api_url, auth=auth, timeout=MEDIA_TIMEOUT, allow_redirects=False)
+    if response.is_redirect:
+        location = urljoin(api_url, response.headers["Location"])
+        response = requests.get(location, timeout=MEDIA_TIMEOUT)
+    return response
+
+
 def fetch_inbound_media(*, message_id: int, final_attempt: bool) -> None:
-    """Download an inbound MMS's files from Twilio (HTTP Basic auth, following redirects)."""
+    """Download an inbound MMS's files from Twilio."""
     message = Message.objects.filter(pk=message_id, direction=Message.Direction.INBOUND).first()
     if message is None:
         return
-    auth = (settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN)
     for media in message.inbound_media.filter(attachment__isnull=True, failed=False):
+        if not is_twilio_media_url(media.url):  # stored before this check existed
+            _refused_media(media.url, message_id)
+            InboundMedia.objects.filter(pk=media.pk).update(failed=True)
+            continue
         try:
-            response = requests.get(
-                media.url, auth=auth, timeout=MEDIA_TIMEOUT, allow_redirects=True
-            )
+            response = _download(media.url)
         except requests.RequestException as error:
             if final_attempt:
                 break

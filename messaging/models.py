@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from hona.models import Organization, OrganizationOwnedQuerySet
 from hona.phones import format_phone
+from hona.text import validate_one_line
 from projects.models import Project
 
 MAX_BODY = settings.MESSAGE_MAX_LENGTH
@@ -46,7 +47,7 @@ class Contact(models.Model):
         Organization, on_delete=models.PROTECT, related_name="contacts"
     )
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.CLIENT)
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_one_line])
     phone = models.CharField(
         max_length=16, blank=True, help_text="Stored in E.164 form, such as +14155550134."
     )
@@ -71,6 +72,14 @@ class Contact(models.Model):
         null=True,
         blank=True,
         help_text="Portal links made before this moment no longer open the thread.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The staff member who started a conversation with this new contact.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -107,6 +116,12 @@ class Contact(models.Model):
         indexes = [
             models.Index(fields=["organization", "name"], name="contact_org_name"),
             models.Index(fields=["organization", "email"], name="contact_org_email"),
+            # A staff member's hourly quota of new conversations.
+            models.Index(
+                fields=["created_by", "created_at"],
+                condition=Q(created_by__isnull=False),
+                name="contact_started_by",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -326,6 +341,12 @@ class Message(models.Model):
             ),
             # The thread page's "anything new since …" check: new messages and status changes.
             models.Index(fields=["thread", "status_changed_at"], name="message_thread_changed"),
+            # A staff member's hourly quota of messages.
+            models.Index(
+                fields=["sender", "created_at"],
+                condition=Q(sender__isnull=False),
+                name="message_sender_recent",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -380,7 +401,7 @@ class MessageTemplate(models.Model):
     organization = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="message_templates"
     )
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=120, validators=[validate_one_line])
     body = models.TextField()
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

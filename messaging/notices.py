@@ -11,6 +11,7 @@ from email.utils import formataddr, parseaddr
 from django.conf import settings
 from django.core.mail import send_mail
 
+from hona.text import one_line
 from messaging.models import Contact
 from messaging.portal import portal_url
 from messaging.sms import OutgoingSms, SmsRejected, SmsUnavailable, get_backend
@@ -66,9 +67,9 @@ def deliver_portal_link(*, contact_id: int) -> None:
         else:
             _, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
             send_mail(
-                f"Your link to {firm.name}",
+                one_line(f"Your link to {firm.name}"),
                 f"Hi {contact.name},\n\n{text}\n\nThis link is personal to you; please do not "
                 "share it.\n",
-                formataddr((firm.name, address)),
+                formataddr((one_line(firm.name), address)),
                 [contact.email],
             )

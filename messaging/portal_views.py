@@ -20,13 +20,15 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from hona.models import User
 from hona.throttle import allow, client_ip
-from messaging import actions
-from messaging.filetypes import check_upload
+from messaging import actions, uploads
+from messaging.forms import ComposerForm
 from messaging.models import MAX_BODY, Attachment, Contact, Message
 from messaging.notices import send_fresh_portal_link
 from messaging.portal import (
     InvalidPortalLink,
+    PortalLink,
     portal_contact,
     read_portal_token,
     start_portal_session,
@@ -54,13 +56,22 @@ def _too_many() -> HttpResponseBase:
     )
 
 
+def _staff_page(request: HttpRequest) -> HttpResponseBase:
+    return _private(render(request, "portal/staff_signed_in.html", status=403))
+
+
 def portal_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """The portal contact from the session, or the friendly "link ended" page; rate limited."""
+    """The portal contact from the session, or the friendly "link ended" page; rate limited.
+
+    A browser signed in as staff never acts as a client here, whatever else its session holds.
+    """
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if _throttled(request, "page", limit=240, window=60):
             return _too_many()
+        if request.user.is_authenticated:
+            return _staff_page(request)
         contact = portal_contact(request)
         if contact is None:
             return _private(render(request, "portal/ended.html", status=403))
@@ -92,10 +103,28 @@ def portal_open(request: HttpRequest, token: str) -> HttpResponseBase:
             else:
                 context["sent"] = "limit"
         return _private(render(request, "portal/link_invalid.html", context, status=403))
+    if request.user.is_authenticated:
+        return _staff_preview(request, link)
     if request.method != "GET":
         return redirect("messaging:portal-thread")
     start_portal_session(request, link)
     return _private(redirect("messaging:portal-thread"))
+
+
+def _staff_preview(request: HttpRequest, link: PortalLink) -> HttpResponseBase:
+    """What the client sees, for their firm's staff: read-only, and the staff session untouched
+    (no portal session is started, so nothing can be sent as the client)."""
+    staff = request.user
+    assert isinstance(staff, User)  # authenticated, so one of ours
+    contact = (
+        Contact.objects.for_user(staff)
+        .select_related("organization", "thread")
+        .filter(pk=link.contact_id, organization_id=link.organization_id)
+        .first()
+    )
+    if contact is None:
+        return _staff_page(request)
+    return _private(_portal_page(request, contact, preview=True))
 
 
 def _context(contact: Contact, messages: list[Message], **extra: Any) -> dict[str, Any]:
@@ -105,7 +134,7 @@ def _context(contact: Contact, messages: list[Message], **extra: Any) -> dict[st
         "messages": messages,
         "cursor": timezone.now().isoformat(),
         "max_length": MAX_BODY,
-        "max_upload_mb": settings.PORTAL_UPLOAD_MAX_BYTES // (1024 * 1024),
+        "limits": uploads.portal_limits(),
         **extra,
     }
 
@@ -114,13 +143,18 @@ def _messages(contact: Contact) -> Any:
     return Message.objects.filter(thread__contact=contact).prefetch_related("attachments")
 
 
+def _portal_page(
+    request: HttpRequest, contact: Contact, *, status: int = 200, **extra: Any
+) -> HttpResponse:
+    rows = list(_messages(contact).order_by("-created_at", "-pk")[: PAGE + 1])
+    context = _context(contact, rows[:PAGE][::-1], earlier=len(rows) > PAGE, **extra)
+    return render(request, "portal/thread.html", context, status=status)
+
+
 @require_GET
 @portal_view
 def portal_thread(request: HttpRequest, contact: Contact) -> HttpResponse:
-    rows = list(_messages(contact).order_by("-created_at", "-pk")[: PAGE + 1])
-    earlier = len(rows) > PAGE
-    rows = rows[:PAGE][::-1]
-    return render(request, "portal/thread.html", _context(contact, rows, earlier=earlier))
+    return _portal_page(request, contact)
 
 
 def _since(value: str | None) -> datetime.datetime:
@@ -149,41 +183,59 @@ def portal_updates(request: HttpRequest, contact: Contact) -> HttpResponse:
     return _updates(request, contact, since)
 
 
+def _upload_rate_refusal(request: HttpRequest, contact: Contact, files: list[Any]) -> str:
+    """Why these files are over the contact's (or the address's) upload allowance, or ""."""
+    if not files:
+        return ""
+    count, size = len(files), sum(int(f.size or 0) for f in files)
+    per_10_minutes = settings.PORTAL_UPLOAD_FILES_PER_10_MINUTES
+    per_hour = settings.PORTAL_UPLOAD_BYTES_PER_HOUR
+    ip = client_ip(request)
+    # Each window counts what was tried, accepted or not: a refused upload still cost the disk.
+    if not (
+        allow(f"portal:upload-files:{contact.pk}", limit=per_10_minutes, window=600, cost=count)
+        and allow(f"portal:upload-files-ip:{ip}", limit=2 * per_10_minutes, window=600, cost=count)
+    ):
+        return (
+            f"You can send up to {per_10_minutes} files every 10 minutes. Please wait a few "
+            "minutes and send the rest; this message was not sent."
+        )
+    if not (
+        allow(f"portal:upload-bytes:{contact.pk}", limit=per_hour, window=3600, cost=size)
+        and allow(f"portal:upload-bytes-ip:{ip}", limit=2 * per_hour, window=3600, cost=size)
+    ):
+        return (
+            f"You can send up to {filesizeformat(per_hour)} of files an hour. Please try again "
+            "later; this message was not sent."
+        )
+    return ""
+
+
 @require_POST
 @portal_view
 def portal_send(request: HttpRequest, contact: Contact) -> HttpResponse:
     since = _since(request.POST.get("since"))
-    body = request.POST.get("body", "").replace("\r\n", "\n").strip()
-    uploads = request.FILES.getlist("attachments")
-    error = ""
-    if len(body) > MAX_BODY:
-        error = f"Your message is {len(body):,} characters long; the limit is {MAX_BODY:,}."
-    elif not body and not uploads:
-        error = "Write a message or choose a file."
-    elif uploads and not allow(f"portal:upload:{contact.pk}", limit=30, window=600):
-        error = "You have sent many files in a short time. Please wait a few minutes."
-    files: list[actions.NewFile] = []
-    limit = settings.PORTAL_UPLOAD_MAX_BYTES
-    for upload in uploads if not error else []:
-        name = str(upload.name or "file")
-        if (upload.size or 0) > limit:
-            error = f"{name} is larger than {filesizeformat(limit)}, the limit for one file."
-            break
-        head = upload.read(4096)
-        try:
-            kind = check_upload(head, name)
-        except ValueError as problem:
-            error = str(problem)
-            break
-        files.append(actions.NewFile(name, head + upload.read(), kind.content_type))
+    form = ComposerForm(request.POST, request.FILES)
+    error = uploads.refusal(request)
+    if not error and not form.is_valid():
+        error = " ".join(str(e) for errors in form.errors.values() for e in errors)
+    if not error:
+        chosen = form.cleaned_data["attachments"]
+        error = _upload_rate_refusal(request, contact, chosen)
     if not error:
         try:
-            actions.receive_portal_message(contact=contact, body=body, files=files)
+            # Uploads stay where Django put them (memory or a temporary file): the action checks
+            # the limits, reads each one's type from its first bytes and stores it from there.
+            actions.receive_portal_message(
+                contact=contact,
+                body=form.cleaned_data["body"],
+                files=[uploads.NewFile(str(upload.name), upload) for upload in chosen],
+            )
         except ValidationError as problem:
             error = " ".join(problem.messages)
     if error:
         if not request.headers.get("HX-Request"):
-            return redirect("messaging:portal-thread")
+            return _portal_page(request, contact, error=error, status=422)
         response = render(
             request, "portal/thread.html#composer-error", {"error": error}, status=422
         )
@@ -209,4 +261,5 @@ def portal_file(request: HttpRequest, contact: Contact, pk: int) -> HttpResponse
         content_type="application/octet-stream",
     )
     response["X-Content-Type-Options"] = "nosniff"
-    return response
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response  # portal_view marks it no-store

@@ -20,6 +20,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
 
 from hona.models import Organization, User
+from hona.text import one_line
 from messaging.models import (
     Attachment,
     Contact,
@@ -122,7 +123,7 @@ def _decode_cursor(cursor: str | None) -> tuple[datetime.datetime, int] | None:
 
 def contact_search_q(term: str, prefix: str = "") -> Q:
     """Name or email containing the term, or a phone containing its digits in any format."""
-    term = term.strip()
+    term = one_line(term)  # a NUL or a line break typed into the box matches as a space
     query = Q(**{f"{prefix}name__icontains": term}) | Q(**{f"{prefix}email__icontains": term})
     digits = re.sub(r"\D", "", term)
     if len(digits) >= 3:

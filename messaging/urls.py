@@ -20,6 +20,7 @@ urlpatterns = [
     path("attachments/<int:pk>/", views.attachment_download, name="attachment-download"),
     path("media/<str:token>/", views.media, name="media"),
     path("files/<str:token>/", views.download, name="download"),
+    path("cms-files/<str:token>/", views.cms_file, name="cms-file"),
     path("webhooks/twilio/messages/", webhooks.twilio_inbound, name="twilio-inbound"),
     path("webhooks/twilio/status/", webhooks.twilio_status, name="twilio-status"),
     path("p/<str:token>/", portal_views.portal_open, name="portal-open"),

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import datetime
-import mimetypes
 from typing import Any
 
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,9 +22,9 @@ from django.views.decorators.http import (
 )
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
-from hona.http import AuthenticatedHttpRequest
-from messaging import actions, queries
-from messaging.delivery import DOWNLOAD_MAX_AGE, MMS_TYPES, read_media_token
+from hona.http import AuthenticatedHttpRequest, safe_next
+from messaging import actions, queries, uploads
+from messaging.delivery import MMS_TYPES
 from messaging.forms import (
     ComposerForm,
     ContactForm,
@@ -34,6 +32,7 @@ from messaging.forms import (
     ProjectChoiceForm,
     TemplateForm,
 )
+from messaging.links import InvalidLink, read_cms_file_token, read_download_token, read_media_token
 from messaging.models import MAX_BODY, Attachment, Message, Thread
 from messaging.portal import portal_url
 from messaging.queries import ConversationFilter
@@ -80,6 +79,7 @@ def new_conversation(request: AuthenticatedHttpRequest) -> HttpResponse:
                 contact=form.cleaned_data["contact"],
                 phone=form.cleaned_data["phone"],
                 email=form.cleaned_data["email"],
+                started_by=request.user,
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -201,27 +201,24 @@ def send(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     thread = queries.get_thread_for_user(request.user, pk)
     since = _parse_cursor(request.POST.get("since"))
     form = ComposerForm(request.POST, request.FILES)
-    error = ""
-    if form.is_valid():
+    error = uploads.refusal(request)
+    if not error and not form.is_valid():
+        error = " ".join(str(e) for errors in form.errors.values() for e in errors)
+    if not error:
         try:
+            # The uploads stay where Django put them (memory or a temporary file); the action
+            # checks the limits, reads each one's type from its first bytes and stores it.
             actions.send_message(
                 thread=thread,
                 sender=request.user,
                 body=form.cleaned_data["body"],
                 files=[
-                    actions.NewFile(
-                        name=upload.name,
-                        content=upload.read(),
-                        content_type=_content_type(upload),
-                        source=Attachment.Source.UPLOAD,
-                    )
+                    uploads.NewFile(str(upload.name), upload, source=Attachment.Source.UPLOAD)
                     for upload in form.cleaned_data["attachments"]
                 ],
             )
         except ValidationError as exc:
             error = " ".join(exc.messages)
-    else:
-        error = " ".join(str(e) for errors in form.errors.values() for e in errors)
     if not request.htmx:
         if error:
             flash.error(request, error)
@@ -239,11 +236,6 @@ def send(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     thread.refresh_from_db()
     response = _render_updates(request, thread, since, sent=True)
     return trigger_client_event(response, "message-sent")
-
-
-def _content_type(upload: Any) -> str:
-    guessed, _ = mimetypes.guess_type(upload.name)
-    return upload.content_type or guessed or "application/octet-stream"
 
 
 def _header_response(request: AuthenticatedHttpRequest, thread: Thread) -> HttpResponse:
@@ -372,8 +364,8 @@ def media(request: HttpRequest, token: str) -> FileResponse:
     """
     try:
         attachment_id = read_media_token(token)
-    except (signing.BadSignature, KeyError, ValueError, TypeError):
-        raise Http404("This link is not valid or has expired.") from None
+    except InvalidLink as invalid:
+        raise Http404(str(invalid)) from None
     attachment = get_object_or_404(Attachment, pk=attachment_id)
     if not attachment.file:
         raise Http404("This file was removed.")
@@ -401,12 +393,22 @@ def _short_name(filename: str) -> str:
 
 @require_GET
 def download(request: HttpRequest, token: str) -> FileResponse:
-    """A file linked from an email (too large to attach): signed, valid for 30 days."""
+    """A file linked from an email to the client (too large to attach): signed, 30 days, and
+    ended with the client's portal links."""
     try:
-        attachment_id = read_media_token(token, max_age=DOWNLOAD_MAX_AGE)
-    except (signing.BadSignature, KeyError, ValueError, TypeError):
-        raise Http404("This link is not valid or has expired.") from None
-    attachment = get_object_or_404(Attachment, pk=attachment_id)
+        attachment = read_download_token(token)
+    except InvalidLink as invalid:
+        raise Http404(str(invalid)) from None
+    return _file_response(attachment, inline=False)
+
+
+@require_GET
+def cms_file(request: HttpRequest, token: str) -> FileResponse:
+    """A file the firm's CMS webhook receiver fetches to file it: signed, 30 days."""
+    try:
+        attachment = read_cms_file_token(token)
+    except InvalidLink as invalid:
+        raise Http404(str(invalid)) from None
     return _file_response(attachment, inline=False)
 
 
@@ -421,7 +423,8 @@ def _file_response(attachment: Attachment, *, inline: bool) -> FileResponse:
         filename=attachment.filename,
         content_type=attachment.content_type if inline else "application/octet-stream",
     )
-    response["Cache-Control"] = "private, max-age=3600"
+    # A client's file: never kept by a browser or proxy cache once the session or link ends.
+    response["Cache-Control"] = "no-store"
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
@@ -459,17 +462,19 @@ def template_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         flash.success(
             request, f"Template “{template.name}” saved. Everyone in your firm can use it."
         )
-        next_url = request.POST.get("next", "")
-        if next_url.startswith("/") and not next_url.startswith("//"):
-            return redirect(next_url)
-        return redirect("messaging:template-list")
+        back = reverse("messaging:template-list")
+        return redirect(safe_next(request, request.POST.get("next"), fallback=back))
     initial_body = request.GET.get("body", "")[:1600]
     if request.method == "GET" and initial_body:
         form.initial["body"] = initial_body
     return render(
         request,
         "messaging/template_form.html",
-        {"active_nav": "templates", "form": form, "next": request.GET.get("next", "")},
+        {
+            "active_nav": "templates",
+            "form": form,
+            "next": safe_next(request, request.POST.get("next") or request.GET.get("next")),
+        },
     )
 
 

@@ -84,3 +84,22 @@ def notify_filing_failure(*, message: Message, reason: str) -> Notification | No
             )
     except IntegrityError:
         return None
+
+
+@transaction.atomic
+def notify_documents_not_sent(*, message: Message, reasons: list[str]) -> Notification | None:
+    """Tell the sender which documents chosen from the case were left out of their message."""
+    if message.sender is None or not reasons:
+        return None
+    try:
+        with transaction.atomic():
+            return Notification.objects.create(
+                user=message.sender,
+                kind=Notification.Kind.DOCUMENTS_NOT_SENT,
+                thread=message.thread,
+                message=message,
+                title=f"Not every document reached {message.thread.contact.name}",
+                body=" ".join(reasons),
+            )
+    except IntegrityError:
+        return None

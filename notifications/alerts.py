@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from hona.models import User
+from hona.text import one_line
 from messaging.models import Message, Thread, UnreadThread
 from messaging.queries import notification_setting, scoped_unread
 
@@ -98,7 +99,8 @@ def send_thread_alerts(*, thread_id: int) -> int:
                 "settings_url": settings.PUBLIC_BASE_URL + reverse("notifications:settings"),
             },
         )
-        send_mail(f"New message from {about}", body, None, [user.email])
+        # Names are one line by validation; older rows must not stop the alert either.
+        send_mail(one_line(f"New message from {about}"), body, None, [user.email])
         sent += 1
     return sent
 

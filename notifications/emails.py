@@ -7,6 +7,7 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from hona.text import one_line
 from notifications.models import Notification
 
 
@@ -26,4 +27,4 @@ def send_notification_email(*, notification_id: int) -> None:
     body = render_to_string(
         "notifications/email/notification.txt", {"notification": notification, "link": link}
     )
-    send_mail(notification.title, body, None, [notification.user.email])
+    send_mail(one_line(notification.title), body, None, [notification.user.email])

@@ -56,6 +56,7 @@ class Notification(models.Model):
     class Kind(models.TextChoices):
         DELIVERY_FAILED = "delivery_failed", "Message not delivered"
         CMS_FAILED = "cms_failed", "Not filed to the CMS"
+        DOCUMENTS_NOT_SENT = "documents_not_sent", "Documents from the CMS not sent"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

@@ -7,11 +7,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
-from hona.http import AuthenticatedHttpRequest
+from hona.http import AuthenticatedHttpRequest, safe_next
 from hona.models import User
 from messaging.queries import unread_threads_for_badge
 from notifications.actions import dismiss_settings_banner, mark_notification_read, save_own_settings
@@ -58,7 +59,9 @@ def notification_read(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     if request.htmx:
         response = HttpResponse(status=204)
         return trigger_client_event(response, "unread-changed")
-    return redirect(request.POST.get("next") or "notifications:unread-list")
+    return redirect(
+        safe_next(request, request.POST.get("next"), fallback=reverse("notifications:unread-list"))
+    )
 
 
 @login_required
@@ -108,7 +111,7 @@ def dismiss_banner(request: AuthenticatedHttpRequest) -> HttpResponse:
     dismiss_settings_banner(user=request.user)
     if request.htmx:
         return HttpResponse("")
-    return redirect(request.POST.get("next") or "home")
+    return redirect(safe_next(request, request.POST.get("next"), fallback=reverse("home")))
 
 
 @login_required

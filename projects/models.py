@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
 from hona.models import Organization, OrganizationOwnedQuerySet
+from hona.text import validate_one_line
 
 
 class ProjectQuerySet(OrganizationOwnedQuerySet):
@@ -26,13 +28,20 @@ class Project(models.Model):
     organization = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="projects"
     )
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_one_line])
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     cms_case_id = models.CharField(
         "CMS case id",
         max_length=64,
         blank=True,
         help_text="The matching case (matter) in the firm's CMS, such as a Clio matter id.",
+        # It goes into the CMS's URLs: letters, digits and . _ : - only, never a path.
+        validators=[
+            RegexValidator(
+                r"\A[A-Za-z0-9][A-Za-z0-9._:-]*\Z",
+                "Use the case's id as the CMS shows it: letters, digits, and . _ : - only.",
+            )
+        ],
     )
     cms_case_url = models.URLField("CMS case URL", max_length=500, blank=True)
     assigned_staff = models.ManyToManyField(

@@ -9,6 +9,7 @@ from django.db.models import BooleanField, Case, Prefetch, Q, QuerySet, When
 from django.shortcuts import get_object_or_404
 
 from hona.models import User
+from hona.text import one_line
 from projects.models import Project
 
 PROJECTS_PAGE = 50
@@ -36,7 +37,7 @@ def _clients() -> QuerySet[Any]:
 def project_page(user: User, *, search: str = "", page: int = 1) -> tuple[list[Any], bool]:
     """One page of the Projects dashboard: three queries (projects, clients, staff)."""
     projects = Project.objects.for_user(user)
-    term = search.strip()
+    term = one_line(search)  # a NUL typed into the box cannot reach the database
     if term:
         projects = projects.filter(
             Q(pk__in=Project.objects.for_user(user).filter(clients__name__icontains=term))

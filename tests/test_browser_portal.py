@@ -7,13 +7,15 @@ import re
 from typing import Any
 
 import pytest
+from django.test import Client
 from playwright.sync_api import Browser, FilePayload, Page, expect
 
 from hona.models import User
 from messaging import actions
-from messaging.models import Attachment, Thread
+from messaging.models import Attachment, Message, Thread
 from messaging.portal import portal_url
 from tests.conftest import PASSWORD
+from tests.messaging import samples
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -68,3 +70,38 @@ def test_a_client_replies_and_uploads_a_large_pdf_and_staff_see_both(
     expect(staff.locator(".attachment-name", has_text="signed-lease.pdf")).to_be_visible()
     expect(staff.get_by_text(re.compile("Client portal")).first).to_be_visible()
     staff.close()
+
+
+def test_a_client_is_told_which_files_to_send_later_and_staff_see_only_a_preview(
+    page: Page, browser: Browser, live_server: Any, owner: User, thread: Thread, settings: Any
+) -> None:
+    settings.PUBLIC_BASE_URL = live_server.url
+    page.goto(portal_url(thread.contact))
+    page.locator("#portal-files").set_input_files(
+        [
+            FilePayload(name=f"scan-{n}.png", mimeType="image/png", buffer=samples.PNG)
+            for n in range(1, 12)
+        ]
+    )
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator("#composer-error")).to_have_text(
+        "One message can carry at most 10 files and you chose 11. "
+        "Send scan-11.png in another message."
+    )
+    assert not Message.objects.exists()
+
+    # A staff member's own browser, already signed in, opens the same link.
+    signed_in = Client()
+    signed_in.force_login(owner)
+    cookie = signed_in.cookies[settings.SESSION_COOKIE_NAME].value
+    context = browser.new_context()
+    context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
+    )
+    staff = context.new_page()
+    staff.goto(portal_url(thread.contact))
+    expect(staff.get_by_text("Preview: this is what Jane Doe sees.")).to_be_visible()
+    expect(staff.locator("#portal-composer")).to_have_count(0)
+    staff.get_by_role("link", name="Back to the conversation").click()
+    expect(staff).to_have_url(f"{live_server.url}/conversations/{thread.pk}/")
+    context.close()

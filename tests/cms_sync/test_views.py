@@ -62,7 +62,7 @@ def test_connecting_clio_goes_through_oauth_with_a_state_check(
 
 
 def test_health_shows_counts_errors_with_advice_and_unlinked_projects(
-    client: Client, owner: User, firm: Organization, contact: Any
+    client: Client, owner: User, firm: Organization, contact: Any, loopback_webhooks: None
 ) -> None:
     from cms_sync.actions import connect_webhook
 

@@ -21,7 +21,7 @@ from tests.fakes.receiver import Receiver, ReceiverServer
 
 
 @pytest.fixture
-def receiver(firm: Organization, owner: User) -> Iterator[Receiver]:
+def receiver(firm: Organization, owner: User, loopback_webhooks: None) -> Iterator[Receiver]:
     with ReceiverServer() as server:
         _, secret = cms.connect_webhook(organization=firm, user=owner, url=server.url)
         server.secret = secret
@@ -78,7 +78,7 @@ def test_files_are_filed_as_their_own_entries(
     assert kinds == [("file", "filed"), ("message", "filed")]
     file_post = next(p for p in receiver.received if p["type"] == "file")
     assert file_post["file"]["name"] == "retainer.pdf"
-    assert file_post["file"]["url"].startswith("http://127.0.0.1:8000/files/")
+    assert file_post["file"]["url"].startswith("http://127.0.0.1:8000/cms-files/")
 
 
 def test_server_errors_and_429_are_retried_and_the_entry_is_still_filed_once(

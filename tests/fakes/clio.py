@@ -1,9 +1,12 @@
 """A fake Clio Manage server on 127.0.0.1: OAuth token and refresh, communications, the
-three-step document upload, listing and downloading documents, and scripted 429/500 answers."""
+three-step document upload, listing, reading and downloading documents, and scripted 429/500
+answers. Downloads redirect to a file store on another port (another host, as Clio's presigned
+storage links are), which records what it was sent."""
 
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
@@ -12,6 +15,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from tests.fakes.loopback import LoopbackServer
+from tests.fakes.recorder import Recorder, RecorderServer
 
 
 @dataclass
@@ -28,6 +32,8 @@ class FakeClio:
     requests: list[tuple[str, str, float]] = field(default_factory=list)
     refreshes: int = 0
     answer_delay: float = 0.0  # seconds to hold each answer after recording the request
+    storage: Recorder = field(default_factory=Recorder)  # where downloads are redirected
+    downloads: list[int] = field(default_factory=list)  # ids whose download was asked for
 
     def fail_next(self, *outcomes: str) -> None:
         self.script.extend(outcomes)
@@ -39,6 +45,7 @@ class FakeClio:
             "id": document_id,
             "name": name,
             "parent": {"id": matter_id, "type": "Matter"},
+            "matter": {"id": matter_id},
             "content": content,
             "content_type": content_type,
             "fully_uploaded": True,
@@ -119,8 +126,10 @@ def _handler(state: FakeClio) -> type[BaseHTTPRequestHandler]:
             if path == "/api/v4/documents.json":
                 document_id = len(state.documents) + 1001
                 version = uuid.uuid4().hex
+                parent = data.get("parent") or {}
                 state.documents[document_id] = {
                     **data,
+                    "matter": {"id": parent["id"]} if parent.get("type") == "Matter" else None,
                     "id": document_id,
                     "uuid": version,
                     "fully_uploaded": False,
@@ -167,15 +176,6 @@ def _handler(state: FakeClio) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             parts = urlsplit(self.path)
-            if parts.path.startswith("/storage/"):
-                document = state.documents[int(parts.path.rsplit("/", 1)[-1])]
-                content = document.get("content", b"")
-                self.send_response(200)
-                self.send_header("Content-Type", document.get("content_type", "application/pdf"))
-                self.send_header("Content-Length", str(len(content)))
-                self.end_headers()
-                self.wfile.write(content)
-                return None
             if not self._api():
                 return None
             query = {k: v[0] for k, v in parse_qs(parts.query).items()}
@@ -183,7 +183,7 @@ def _handler(state: FakeClio) -> type[BaseHTTPRequestHandler]:
                 matching = [
                     d
                     for d in sorted(state.documents.values(), key=lambda d: d["id"])
-                    if d.get("parent", {}).get("id") == int(query.get("matter_id", "0"))
+                    if (d.get("matter") or {}).get("id") == int(query.get("matter_id", "0"))
                     and query.get("query", "").lower() in d["name"].lower()
                 ]
                 start = int(query.get("page_token", "0"))
@@ -210,10 +210,24 @@ def _handler(state: FakeClio) -> type[BaseHTTPRequestHandler]:
                 )
             if parts.path.startswith("/api/v4/documents/") and parts.path.endswith("/download"):
                 document = state.documents[int(parts.path.split("/")[4])]
+                state.downloads.append(document["id"])
+                link = state.storage.serve(
+                    f"/storage/{document['id']}",
+                    document.get("content", b""),
+                    document.get("content_type", "application/pdf"),
+                )
                 self.send_response(302)
-                self.send_header("Location", f"{state.base_url}/storage/{document['id']}")
+                self.send_header("Location", f"{link}?signature=presigned")
+                self.send_header("Content-Length", "0")
                 self.end_headers()
                 return None
+            one = re.fullmatch(r"/api/v4/documents/(\d+)\.json", parts.path)
+            if one:
+                record = state.documents.get(int(one.group(1)))
+                if record is None:
+                    return self._json(404, {"error": {"message": "Document not found"}})
+                fields = ("id", "name", "matter", "parent", "content_type")
+                return self._json(200, {"data": {k: record.get(k) for k in fields}})
             if parts.path == "/api/v4/users/who_am_i.json":
                 return self._json(200, {"data": {"id": 501}})
             if parts.path.startswith("/api/v4/matters/"):
@@ -236,3 +250,13 @@ class FakeClioServer(LoopbackServer[FakeClio]):
         state = FakeClio()
         super().__init__(state, _handler(state))
         state.base_url = self.url
+        self.storage = RecorderServer()
+        state.storage = self.storage.state
+
+    def __enter__(self) -> FakeClio:
+        self.storage.__enter__()
+        return super().__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        super().__exit__(*exc)
+        self.storage.__exit__(*exc)

@@ -10,11 +10,22 @@ State = TypeVar("State")
 
 
 class LoopbackServer(Generic[State]):
-    def __init__(self, state: State, handler: type[BaseHTTPRequestHandler]) -> None:
+    def __init__(
+        self,
+        state: State,
+        handler: type[BaseHTTPRequestHandler],
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        # Any 127.x.y.z address is this machine, so a test can stand up a second "host".
         self.state = state
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.httpd = ThreadingHTTPServer((host, port), handler)
+        self.port = int(self.httpd.server_address[1])
+        self.url = f"http://{host}:{self.port}"
+        # A short poll keeps shutdown quick; each test starts and stops its own servers.
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def __enter__(self) -> State:
         self.thread.start()

@@ -2,7 +2,8 @@
 
 It accepts messages (checking HTTP Basic auth like Twilio), answers with Twilio's error codes for
 the same magic "To" numbers as Twilio's test credentials, lists sent messages, serves inbound media
-behind Basic auth with a redirect (as Twilio does), and can be scripted to fail the next requests
+behind Basic auth with a redirect to its media store on another port (another host, as Twilio's
+is; the store records what it was sent), and can be scripted to fail the next requests
 with 429, 500 or a dropped connection after accepting.
 """
 
@@ -19,6 +20,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from tests.fakes.loopback import LoopbackServer
+from tests.fakes.recorder import Recorder, RecorderServer
 
 ERRORS = {
     "+15005550001": (21211, "The 'To' number +15005550001 is not a valid phone number."),
@@ -42,6 +44,7 @@ class FakeTwilio:
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     base_url: str = ""
     media_failures: int = 0  # how many media requests to answer 503 first
+    cdn: Recorder = field(default_factory=Recorder)  # Twilio's media store
 
     def fail_next(self, *outcomes: str) -> None:
         """Queue outcomes for the next create requests: "429", "500" or "drop-after-accept"."""
@@ -56,6 +59,7 @@ class FakeTwilio:
 
     def add_media(self, name: str, content: bytes, content_type: str) -> str:
         self.media[name] = (content, content_type)
+        self.cdn.serve(f"/cdn/{name}", content, content_type)
         return f"{self.base_url}/2010-04-01/Accounts/{self.account_sid}/Messages/MM1/Media/{name}"
 
 
@@ -129,16 +133,9 @@ def _handler(state: FakeTwilio) -> type[BaseHTTPRequestHandler]:
                     return self._error(503, 20503, "Service Unavailable")
                 name = parts.path.rsplit("/", 1)[-1]
                 self.send_response(307)
-                self.send_header("Location", f"{state.base_url}/cdn/{name}")
+                self.send_header("Location", f"{state.cdn.url}/cdn/{name}")
+                self.send_header("Content-Length", "0")
                 self.end_headers()
-                return None
-            if parts.path.startswith("/cdn/"):
-                content, content_type = state.media[parts.path.rsplit("/", 1)[-1]]
-                self.send_response(200)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(content)))
-                self.end_headers()
-                self.wfile.write(content)
                 return None
             if not self._authorised():
                 return self._error(401, 20003, "Authenticate")
@@ -181,3 +178,13 @@ class FakeTwilioServer(LoopbackServer[FakeTwilio]):
         state = FakeTwilio()
         super().__init__(state, _handler(state))
         state.base_url = self.url
+        self.cdn = RecorderServer()
+        state.cdn = self.cdn.state
+
+    def __enter__(self) -> FakeTwilio:
+        self.cdn.__enter__()
+        return super().__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        super().__exit__(*exc)
+        self.cdn.__exit__(*exc)

@@ -15,7 +15,8 @@ from hona.env import Env
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
     "DJANGO_DEBUG": "false",
-    "DJANGO_SECRET_KEY": "p" * 20 + "-production-secret-with-enough-entropy-4f9a2c7e1b",
+    "DJANGO_SECRET_KEY": "vT3q9Lw_xR8mZk2Yb7Nc4Hf6Jd1Ps5Ga0Ue-QiOoWlXyEtCrMnBvKzIjSh",
+    "CMS_ENCRYPTION_KEYS": "Jb3sWkq1n2Xo0y9mZ4aV7tR5uE8pL6cD2fG1hK0iN3M=",
     "PUBLIC_BASE_URL": "https://messages.demo-law.example",
     "DJANGO_ALLOWED_HOSTS": "messages.demo-law.example",
 }
@@ -29,6 +30,8 @@ _SETTINGS_VARS = (
     "SMS_BACKEND",
     "TWILIO_ACCOUNT_SID",
     "TWILIO_AUTH_TOKEN",
+    "CMS_ENCRYPTION_KEYS",
+    "DJANGO_SECRET_KEY_FALLBACKS",
     "DJANGO_ALLOW_ASYNC_UNSAFE",  # set for the browser tests; a deploy check rightly flags it
 )
 
@@ -170,3 +173,90 @@ def test_tls_settings_follow_the_public_base_url(tmp_path: Path) -> None:
         "True",
         "https://messages.demo-law.example",
     ]
+
+
+def env_example() -> dict[str, str]:
+    """The variables .env.example ships with, as `docker compose` would read them."""
+    values = {}
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            name, _, value = line.partition("=")
+            values[name.strip()] = value.strip()
+    return values
+
+
+def test_the_example_env_holds_no_usable_secret_key(tmp_path: Path) -> None:
+    from hona.env import check_secret
+
+    key = env_example()["DJANGO_SECRET_KEY"]
+    if key:
+        with pytest.raises(ImproperlyConfigured):
+            check_secret("DJANGO_SECRET_KEY", key)
+
+
+def test_the_deploy_check_fails_with_the_example_env(tmp_path: Path) -> None:
+    code = "from django.core.management import call_command; call_command('check', deploy=True)"
+    result = run_django(code, env_example(), tmp_path)
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+    assert "secrets.token_urlsafe" in result.stderr  # it says how to make one
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "change-me-to-a-long-random-string-of-at-least-fifty-characters",  # the old example
+        "django-insecure-local-only-key-never-used-behind-a-public-url",
+        "please-replace-this-with-your-own-production-secret-value-0123",
+        "my-django-secret-key-for-the-production-deployment-of-hona-app",
+        "abcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabc",
+        "x" * 64,
+    ],
+)
+def test_a_placeholder_secret_key_is_refused_at_start_up(tmp_path: Path, key: str) -> None:
+    result = run_django("", {**PRODUCTION, "DJANGO_SECRET_KEY": key}, tmp_path)
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY looks like a placeholder" in result.stderr
+
+
+def test_a_short_secret_key_is_refused(tmp_path: Path) -> None:
+    result = run_django(
+        "", {**PRODUCTION, "DJANGO_SECRET_KEY": "Zk2Yb7Nc4Hf6Jd1Ps5Ga0Ue"}, tmp_path
+    )
+    assert result.returncode != 0
+    assert "at least 50 characters" in result.stderr
+
+
+def test_a_public_deployment_without_cms_encryption_keys_refuses_to_start(
+    tmp_path: Path,
+) -> None:
+    env = {**PRODUCTION}
+    del env["CMS_ENCRYPTION_KEYS"]
+    result = run_django("", env, tmp_path)
+    assert result.returncode != 0
+    assert "CMS_ENCRYPTION_KEYS must be set" in result.stderr
+
+
+def test_a_cms_encryption_key_that_is_not_a_fernet_key_is_named(tmp_path: Path) -> None:
+    keys = PRODUCTION["CMS_ENCRYPTION_KEYS"] + ",not-a-key"
+    result = run_django("", {**PRODUCTION, "CMS_ENCRYPTION_KEYS": keys}, tmp_path)
+    assert result.returncode != 0
+    assert "CMS_ENCRYPTION_KEYS: key 2 is not a Fernet key" in result.stderr
+    assert "not-a-key" not in result.stderr  # a key is never printed
+
+
+def test_old_secret_keys_still_open_links_made_before_a_rotation(tmp_path: Path) -> None:
+    new = "Qm8Rt2Vx5Zb9Nc3Hf7Jd1Ps4Ga6Ue0KiLoWyEtCrMnBvKzIjShXqTlPwDgFa"
+    old = PRODUCTION["DJANGO_SECRET_KEY"]
+    code = (
+        "from django.core import signing; "
+        f"print(signing.loads(signing.dumps('x', salt='s', key={old!r}), salt='s'))"
+    )
+    env = {
+        **PRODUCTION,
+        "DJANGO_SECRET_KEY": new,
+        "DJANGO_SECRET_KEY_FALLBACKS": PRODUCTION["DJANGO_SECRET_KEY"],
+    }
+    result = run_django(code, env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "x"

@@ -17,6 +17,7 @@ from messaging import actions, delivery
 from messaging.models import ConsentEvent, Contact, DeliveryEvent, Message, Thread
 from notifications.models import Notification
 from tests.fakes.twilio import FakeTwilio
+from tests.messaging import samples
 
 
 @pytest.fixture
@@ -77,7 +78,7 @@ def test_files_go_by_mms_from_signed_urls_with_the_right_content_type(
 def test_files_that_do_not_fit_mms_go_by_email_with_the_reason(
     fake_twilio: FakeTwilio, thread: Thread, send: Any
 ) -> None:
-    big = actions.NewFile("video.mov", b"0" * (5 * 1024 * 1024 + 1), "video/quicktime")
+    big = actions.NewFile("video.mov", samples.mov(5 * 1024 * 1024 + 1), "video/quicktime")
     message = send(thread, "The deposition video", files=[big])
     assert fake_twilio.messages == []
     assert message.channel == Message.Channel.EMAIL and message.status == Message.Status.SENT

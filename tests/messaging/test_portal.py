@@ -16,7 +16,7 @@ from django.utils import timezone
 from hona.models import Organization, User
 from messaging import actions
 from messaging.models import Contact, Message, Thread
-from messaging.portal import portal_url
+from messaging.portal import SESSION_KEY, portal_url
 from messaging.queries import unread_thread_count
 
 PDF = b"%PDF-1.4\n" + b"0" * 2000
@@ -132,13 +132,79 @@ def test_another_contacts_files_are_not_reachable(
     assert portal.get(f"/portal/files/{attachment.pk}/").status_code == 404
 
 
-def test_a_portal_session_is_only_for_that_client(
+def test_staff_opening_a_clients_link_see_a_read_only_preview_and_stay_signed_in(
     client: Client, contact: Contact, owner: User
 ) -> None:
+    actions.receive_portal_message(contact=contact, body="Here is my lease.", files=[])
     client.force_login(owner)
-    client.get(path_of(portal_url(contact)))
-    # Opening a client link in a staff browser ends the staff session: no mixing.
-    assert client.get("/conversations/").status_code == 302
+    page = client.get(path_of(portal_url(contact)))
+    assert page.status_code == 200
+    assert "Preview: this is what Jane Doe sees." in page.text
+    assert "You are signed in as staff, so you cannot reply here." in page.text
+    assert "Here is my lease." in page.text
+    assert 'id="portal-composer"' not in page.text and 'type="file"' not in page.text
+    assert "no-store" in page["Cache-Control"]
+    assert SESSION_KEY not in client.session  # no client session was started
+    assert client.get("/conversations/").status_code == 200  # still signed in as staff
+    # Nothing can be sent as the client from this browser, even by hand.
+    refused = send(client, body="Posted as the client?")
+    assert refused.status_code == 403 and "signed in to Hona as staff" in refused.text
+    assert client.get("/portal/").status_code == 403
+    assert Message.objects.count() == 1
+
+
+def test_staff_of_another_firm_opening_a_link_see_nothing_of_the_client(
+    client: Client, contact: Contact, outsider: User
+) -> None:
+    actions.receive_portal_message(contact=contact, body="Private words", files=[])
+    client.force_login(outsider)
+    page = client.get(path_of(portal_url(contact)))
+    assert page.status_code == 403
+    assert "This link is for a client" in page.text and "sign out of Hona first" in page.text
+    assert "Private words" not in page.text and "Jane" not in page.text
+    assert SESSION_KEY not in client.session
+    assert client.get("/conversations/").status_code == 200
+
+
+def test_signing_in_as_staff_after_opening_a_link_does_not_let_the_staff_send_as_the_client(
+    portal: Client, owner: User
+) -> None:
+    portal.force_login(owner)  # Django keeps the session's data across a sign-in
+    assert SESSION_KEY in portal.session
+    response = send(portal, body="Posted as the client?")
+    assert response.status_code == 403
+    assert not Message.objects.exists()
+
+
+def test_a_nul_character_in_a_message_is_refused_with_a_reason_and_nothing_is_stored(
+    portal: Client,
+) -> None:
+    response = send(portal, body="Hello\x00world")
+    assert response.status_code == 422
+    assert "Null characters are not allowed." in response.text
+    assert not Message.objects.exists()
+
+
+def test_without_javascript_a_refused_message_shows_why_on_the_page(portal: Client) -> None:
+    response = portal.post("/portal/send/", {"body": "x" * 1601})
+    assert response.status_code == 422
+    assert "This message is 1,601 characters long; the limit is 1,600." in response.text
+    assert 'id="portal-composer"' in response.text  # the whole page, the draft can be retried
+    assert not Message.objects.exists()
+
+
+def test_a_clients_file_is_served_never_cached_and_never_as_a_page(
+    portal: Client, contact: Contact
+) -> None:
+    message = actions.receive_portal_message(
+        contact=contact, body="", files=[actions.NewFile("lease.pdf", PDF)]
+    )
+    response = portal.get(f"/portal/files/{message.attachments.get().pk}/")
+    assert response.status_code == 200 and response.getvalue() == PDF
+    assert "no-store" in response["Cache-Control"]
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert response["Content-Type"] == "application/octet-stream"
 
 
 @pytest.mark.parametrize("tamper", ["x", "change-contact"])

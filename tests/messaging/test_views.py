@@ -569,7 +569,7 @@ def test_insert_link_gives_a_full_signed_url_that_opens_the_clients_page(
 def test_staff_download_files_and_twilio_fetches_them_from_a_signed_link(
     signed_in: Client, thread: Thread
 ) -> None:
-    from messaging.delivery import media_url
+    from messaging.links import media_url
 
     message = actions.record_message(
         thread=thread,
@@ -592,6 +592,30 @@ def test_staff_download_files_and_twilio_fetches_them_from_a_signed_link(
     public = signed_in.get(media_url(attachment).removeprefix("http://127.0.0.1:8000"))
     assert public.status_code == 200
     assert signed_in.get("/media/forged-token/").status_code == 404
+
+
+def test_files_are_never_kept_in_a_cache_except_the_short_lived_copy_twilio_fetches(
+    signed_in: Client, thread: Thread
+) -> None:
+    from messaging.delivery import download_url, media_url
+
+    message = actions.record_message(
+        thread=thread, direction="in", body="", channel="mms", status="received",
+        files=[actions.NewFile("id.png", b"\x89PNG\r\n\x1a\n" + b"0" * 64, "image/png", "mms")],
+    )  # fmt: skip
+    attachment = message.attachments.get()
+    staff_url = reverse("messaging:attachment-download", args=[attachment.pk])
+    for response in (
+        signed_in.get(staff_url),
+        signed_in.get(staff_url + "?inline=1"),
+        Client().get(download_url(attachment).removeprefix("http://127.0.0.1:8000")),
+    ):
+        assert response.status_code == 200
+        assert response["Cache-Control"] == "no-store"
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    twilio = Client().get(media_url(attachment).removeprefix("http://127.0.0.1:8000"))
+    assert twilio["Cache-Control"] == "private, max-age=3600"
 
 
 def test_a_newline_counts_as_one_character_like_the_counter_shows(

@@ -159,7 +159,69 @@ def test_mms_media_is_downloaded_with_basic_auth_following_the_redirect(
     assert attachment.content_type == "image/png"
     assert attachment.file.read() == b"\x89PNG\r\n fake image"
     assert message.media_pending == 0
-    assert ("GET", "/cdn/ME1") in fake_twilio.requests  # followed Twilio's redirect
+    # Twilio's redirect to its media store was followed, without Twilio's credentials.
+    assert [r.path for r in fake_twilio.cdn.requests] == ["/cdn/ME1"]
+    assert fake_twilio.cdn.authorizations == []
+
+
+@pytest.fixture
+def elsewhere() -> Any:
+    """Another host on loopback, standing for whoever a forged MediaUrl points at."""
+    from tests.fakes.recorder import RecorderServer
+
+    with RecorderServer() as server:
+        yield server
+
+
+@pytest.mark.parametrize("shape", ["other-host", "user-info", "longer-host"])
+def test_a_media_url_off_twilios_api_host_is_never_fetched_with_twilios_credentials(
+    post: Any,
+    fake_twilio: FakeTwilio,
+    elsewhere: Any,
+    firm: Organization,
+    contact: Contact,
+    settings: Any,
+    caplog: pytest.LogCaptureFixture,
+    shape: str,
+) -> None:
+    settings.TWILIO_AUTH_TOKEN = fake_twilio.auth_token = "webhook-test-token"
+    path = f"/2010-04-01/Accounts/{fake_twilio.account_sid}/Messages/MM1/Media/ME9"
+    url = {
+        "other-host": f"{elsewhere.url}{path}",
+        "user-info": f"{fake_twilio.base_url}@127.0.0.1:{elsewhere.port}{path}",
+        "longer-host": f"{fake_twilio.base_url}.evil.example{path}",
+    }[shape]
+    post(
+        INBOUND,
+        inbound(firm, "see pic", NumMedia="1", MediaUrl0=url, MediaContentType0="image/png"),
+    )
+    assert elsewhere.connections == 0 and fake_twilio.requests == []
+    message = Message.objects.get()
+    assert message.body == "see pic" and message.media_pending == 0
+    assert not message.attachments.exists()
+    [media] = message.inbound_media.all()
+    assert media.failed and media.url == ""  # refused, not kept
+    assert "is not Twilio's API host" in caplog.text
+
+
+def test_a_foreign_media_url_stored_before_the_check_is_refused_when_fetched(
+    fake_twilio: FakeTwilio, elsewhere: Any, thread: Thread, caplog: pytest.LogCaptureFixture
+) -> None:
+    from messaging.inbound import fetch_inbound_media
+    from messaging.models import InboundMedia
+
+    message = actions.record_message(
+        thread=thread, direction="in", body="", channel="mms", status="received", media_pending=1
+    )
+    InboundMedia.objects.create(
+        message=message, position=0, url=f"{elsewhere.url}/Media/ME1", content_type="image/png"
+    )
+    fetch_inbound_media(message_id=message.pk, final_attempt=False)
+    assert elsewhere.connections == 0
+    assert InboundMedia.objects.get().failed
+    message.refresh_from_db()
+    assert message.media_pending == 0
+    assert "is not Twilio's API host" in caplog.text
 
 
 def test_media_download_is_retried_when_twilio_is_briefly_unavailable(
