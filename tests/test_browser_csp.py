@@ -315,6 +315,10 @@ def test_staff_pages_run_under_the_policy_with_nothing_refused(
     page.goto(f"{url}{reverse('messaging:conversation-new')}")
     page.get_by_label("Search by contact").fill("Jane")
     settle(page)
+    # A client's link opened by staff: the read-only preview of the portal.
+    page.goto(portal_url(contact))
+    expect(page.get_by_text("Preview: this is what Jane Doe sees.")).to_be_visible()
+    settle(page)
 
     # The admin site: its index, a list with actions, and a change page with its widgets.
     page.goto(f"{url}/admin/")

@@ -98,6 +98,10 @@ def test_files_keep_their_own_sandboxed_policy(
         response = client.get(urlsplit(url).path)
         assert response.status_code == 200
         assert policy(response) == {"default-src": ["'none'"], "sandbox": []}
+    client.get(urlsplit(portal_url(attachment.message.thread.contact)).path)  # the client
+    response = client.get(reverse("messaging:portal-file", args=[attachment.pk]))
+    assert response.status_code == 200
+    assert policy(response) == {"default-src": ["'none'"], "sandbox": []}
     client.force_login(owner)
     for query in ["", "?inline=1"]:
         path = reverse("messaging:attachment-download", args=[attachment.pk]) + query
