@@ -126,7 +126,9 @@ class UserAdmin(FirmScopedAdmin, DjangoUserAdmin):
         left = two_factor.recovery_codes_left(obj)
         return f"On (authenticator app; {left} recovery codes left)"
 
-    @admin.action(description="Unlock sign-in (after too many wrong passwords)", permissions=["change"])
+    @admin.action(
+        description="Unlock sign-in (after too many wrong passwords)", permissions=["change"]
+    )
     def unlock_sign_in(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         for user in queryset:
             hona_actions.unlock_sign_in(user=user)

@@ -137,7 +137,7 @@ def verify_code(request: HttpRequest) -> HttpResponse:
         else:
             form.add_error(
                 None,
-                "That code didn’t work. Enter the 6-digit code your app shows now, "
+                "That code didn\u2019t work. Enter the 6-digit code your app shows now, "
                 "or one of your recovery codes.",
             )
     return render(

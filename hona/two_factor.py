@@ -27,7 +27,7 @@ from django.db import models
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hona.models import User
@@ -107,10 +107,6 @@ def is_verified(user: Any) -> bool:
     return bool(check and check())
 
 
-def recovery_devices_of(user: User) -> Any:
-    return StaticDevice.objects.devices_for_user(user, confirmed=True)
-
-
 @dataclass(frozen=True)
 class PendingSignIn:
     user: User
@@ -142,11 +138,11 @@ def pending_sign_in(request: HttpRequest) -> PendingSignIn | None:
     if data.get("backend") not in settings.AUTHENTICATION_BACKENDS:
         clear_pending_sign_in(request)
         return None
-    user = (
-        User.objects.select_related("organization")
-        .filter(pk=data.get("user_id"), is_active=True)
-        .first()
-    )
+    user_id = data.get("user_id")
+    if not isinstance(user_id, int):
+        clear_pending_sign_in(request)
+        return None
+    user = User.objects.select_related("organization").filter(pk=user_id, is_active=True).first()
     if user is None or user.get_session_auth_hash() != data.get("auth_hash"):
         clear_pending_sign_in(request)
         return None
@@ -173,6 +169,8 @@ class TwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if is_exempt(request.path_info):
+            return self.get_response(request)
         user = getattr(request, "user", None)
         if isinstance(user, User) and user.is_authenticated:
             reason = requirement_for(user, request.path_info)

@@ -42,7 +42,7 @@ def qr_code_svg(data: str) -> SafeString:
     """The QR code as inline SVG markup: no script, no style attribute, nothing fetched."""
     image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathFillImage, border=2)
     markup = image.to_string(encoding="unicode")
-    markup = re.sub(r'^<\?xml[^>]*>\s*', "", markup)
+    markup = re.sub(r"^<\?xml[^>]*>\s*", "", markup)
     markup = re.sub(
         r'<svg width="[^"]*" height="[^"]*"',
         '<svg class="qr-code" width="200" height="200" role="img" '
@@ -112,8 +112,8 @@ def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
             return _show_recovery_codes(request, codes, next_url=next_url, just_set_up=True)
         form.add_error(
             "code",
-            "That code didn’t match. Check that the app shows Hona Messaging and enter the code "
-            "it shows now; if the phone’s clock is off, the codes are too.",
+            "That code didn\u2019t match. Check that the app shows Hona Messaging and enter "
+            "the code it shows now; if the phone\u2019s clock is off, the codes are too.",
         )
     secret = b32encode(device.bin_key).decode()
     return render(

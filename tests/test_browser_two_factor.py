@@ -44,16 +44,20 @@ def test_a_firm_admin_sets_up_two_factor_then_signs_in_with_a_code(
     # Required for the admin and not set up yet: sent to set it up, with the reason.
     expect(page.get_by_role("heading", name="Set up two-factor sign-in")).to_be_visible()
     expect(page.get_by_text("Firm administration needs two-factor sign-in.")).to_be_visible()
-    expect(page.get_by_role("img", name="QR code to scan with your authenticator app")).to_be_visible()
+    expect(
+        page.get_by_role("img", name="QR code to scan with your authenticator app")
+    ).to_be_visible()
     snap(page, "two-factor-setup")
 
     secret = page.locator("#two-factor-secret").inner_text()
     page.get_by_label("6-digit code from the app").fill(phone_code(secret))
     page.get_by_role("button", name="Turn on two-factor sign-in").click()
     expect(page.get_by_role("heading", name="Save your recovery codes")).to_be_visible()
-    expect(page.get_by_role("list", name="Recovery codes").get_by_role("listitem")).to_have_count(10)
+    expect(page.get_by_role("list", name="Recovery codes").get_by_role("listitem")).to_have_count(
+        10
+    )
     snap(page, "two-factor-recovery-codes")
-    page.get_by_role("link", name="I’ve saved them — continue").click()
+    page.get_by_role("link", name="I\u2019ve saved them — continue").click()
     expect(page.get_by_role("heading", name="Firm administration")).to_be_visible()
 
     page.goto(f"{live_server.url}/settings/")
@@ -67,7 +71,7 @@ def test_a_firm_admin_sets_up_two_factor_then_signs_in_with_a_code(
     ).to_be_visible()
     page.get_by_label("Code").fill("000000" if phone_code(secret, 1) != "000000" else "111111")
     page.get_by_role("button", name="Verify").click()
-    expect(page.get_by_text("That code didn’t work.")).to_be_visible()
+    expect(page.get_by_text("That code didn\u2019t work.")).to_be_visible()
     snap(page, "two-factor-wrong-code")
 
     page.wait_for_timeout(1200)  # django-otp makes the next try wait a second after a wrong code
@@ -93,7 +97,7 @@ def test_staff_who_set_it_up_are_asked_for_the_code_and_a_wrong_one_is_refused(
     page.get_by_role("button", name="Turn on two-factor sign-in").click()
     expect(page.get_by_role("heading", name="Save your recovery codes")).to_be_visible()
     first_code = page.get_by_role("list", name="Recovery codes").locator("code").first.inner_text()
-    page.get_by_role("link", name="I’ve saved them — continue").click()
+    page.get_by_role("link", name="I\u2019ve saved them — continue").click()
     expect(page.get_by_text("Your authenticator app is set up")).to_be_visible()
 
     page.locator("details.user-menu > summary").click()

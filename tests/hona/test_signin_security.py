@@ -40,7 +40,7 @@ def test_sixty_wrong_passwords_lock_the_account_so_the_right_one_does_not_sign_i
     assert response.status_code == 429
     assert not is_signed_in(client)
     assert "Sign-in is locked for 15 minutes" in response.text
-    assert "ask your firm’s administrator" in response.text
+    assert "ask your firm\u2019s administrator" in response.text
 
 
 def test_the_lockout_starts_at_the_configured_number_of_failures(
@@ -57,7 +57,9 @@ def test_the_lockout_starts_at_the_configured_number_of_failures(
 def test_guessing_by_email_in_any_case_counts_against_the_same_account(
     client: Client, colleague: User
 ) -> None:
-    for attempt, login in enumerate(["colleague", "COLLEAGUE@example.com", "Colleague@Example.COM"]):
+    for attempt, login in enumerate(
+        ["colleague", "COLLEAGUE@example.com", "Colleague@Example.COM"]
+    ):
         sign_in(client, login, f"guess-{attempt}")
         sign_in(client, login, f"other-{attempt}")
     assert sign_in(client, "colleague@example.com", PASSWORD).status_code == 429
@@ -89,9 +91,7 @@ def test_the_lockout_counts_the_address_the_app_itself_sees_for_the_client(
     assert recorded == seen
 
 
-def test_support_unlocking_restores_sign_in(
-    client: Client, colleague: User, support: User
-) -> None:
+def test_support_unlocking_restores_sign_in(client: Client, colleague: User, support: User) -> None:
     for attempt in range(6):
         sign_in(client, "colleague", f"guess-{attempt}")
     assert sign_in(client, "colleague", PASSWORD).status_code == 429
@@ -129,7 +129,9 @@ def test_a_firm_admin_unlocks_their_own_staff_but_not_another_firms(
     assert sign_in(client, "outsider", PASSWORD).status_code == 429
 
 
-def test_the_admin_login_page_sends_everyone_to_the_one_sign_in(client: Client, owner: User) -> None:
+def test_the_admin_login_page_sends_everyone_to_the_one_sign_in(
+    client: Client, owner: User
+) -> None:
     response = client.post(
         reverse("admin:login"), {"username": "owner", "password": PASSWORD, "next": "/admin/"}
     )
@@ -200,7 +202,9 @@ def bob(firm: Organization, make_user: Callable[..., User]) -> User:
     return make_user(firm, "bob", email="bob@demo-law.example")
 
 
-@pytest.mark.parametrize("variant", ["bob@demo-law.example", "BOB@Demo-Law.Example", " Bob@demo-law.example "])
+@pytest.mark.parametrize(
+    "variant", ["bob@demo-law.example", "BOB@Demo-Law.Example", " Bob@demo-law.example "]
+)
 def test_another_firms_admin_cannot_give_their_user_bobs_email(
     client: Client, bob: User, outsider: User, other_firm: Organization, variant: str
 ) -> None:
@@ -221,7 +225,11 @@ def test_another_firms_admin_cannot_give_their_user_bobs_email(
 
 
 def test_another_firms_admin_cannot_change_a_users_email_to_bobs(
-    client: Client, bob: User, outsider: User, other_firm: Organization, make_user: Callable[..., User]
+    client: Client,
+    bob: User,
+    outsider: User,
+    other_firm: Organization,
+    make_user: Callable[..., User],
 ) -> None:
     mine = make_user(other_firm, "mine")
     client.force_login(outsider)
@@ -257,9 +265,7 @@ def test_the_database_refuses_a_second_account_with_the_same_email(
             organization=other_firm, username="copy", password=None, email="BOB@demo-law.example"
         )
     with pytest.raises(IntegrityError), transaction.atomic():
-        User.objects.create(
-            username="raw", organization=other_firm, email="Bob@Demo-Law.Example"
-        )
+        User.objects.create(username="raw", organization=other_firm, email="Bob@Demo-Law.Example")
     assert not User.objects.filter(username__in=["copy", "raw"]).exists()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -209,7 +210,7 @@ def test_a_wrong_code_is_refused_with_a_clear_message(client: Client, colleague:
     wrong = f"{(int(code_for(device, 1)) + 1) % 1_000_000:06d}"
     response = client.post(VERIFY, {"code": wrong})
     assert response.status_code == 200
-    assert "That code didn’t work." in response.text
+    assert "That code didn\u2019t work." in response.text
     assert not is_signed_in(client)
 
 
@@ -224,7 +225,7 @@ def test_after_a_wrong_code_django_otp_makes_the_next_try_wait(
     assert not is_signed_in(client)
     # A little later (django-otp doubles the wait after each wrong code), the right code works.
     TOTPDevice.objects.filter(pk=device.pk).update(
-        throttling_failure_timestamp=timezone.now() - timezone.timedelta(seconds=5)
+        throttling_failure_timestamp=timezone.now() - timedelta(seconds=5)
     )
     client.post(VERIFY, {"code": code_for(device, steps_ahead=1)})
     assert is_signed_in(client)
@@ -237,21 +238,23 @@ def test_a_code_cannot_be_used_twice(client: Client, colleague: User) -> None:
     client.post(reverse("logout"))
     password_step(client, "colleague")
     response = client.post(VERIFY, {"code": code})
-    assert "That code didn’t work." in response.text
+    assert "That code didn\u2019t work." in response.text
     assert not is_signed_in(client)
 
 
 def test_a_recovery_code_signs_in_once(client: Client, colleague: User) -> None:
     _, codes = enrol(colleague)
     password_step(client, "colleague")
-    response = client.post(VERIFY, {"code": f" {codes[0][:4]}-{codes[0][4:].upper()} "}, follow=True)
+    response = client.post(
+        VERIFY, {"code": f" {codes[0][:4]}-{codes[0][4:].upper()} "}, follow=True
+    )
     assert is_signed_in(client)
     assert "You signed in with a recovery code; 9 left." in response.text
 
     client.post(reverse("logout"))
     password_step(client, "colleague")
     response = client.post(VERIFY, {"code": codes[0]})
-    assert "That code didn’t work." in response.text
+    assert "That code didn\u2019t work." in response.text
     assert not is_signed_in(client)
 
 
@@ -290,9 +293,7 @@ def test_the_code_step_returns_to_the_page_asked_for_but_never_off_site(
     assert other.post(VERIFY, {"code": code_for(device, 1)})["Location"] == reverse("home")
 
 
-def test_without_a_pending_sign_in_the_code_step_sends_to_sign_in(
-    client: Client, db: None
-) -> None:
+def test_without_a_pending_sign_in_the_code_step_sends_to_sign_in(client: Client, db: None) -> None:
     assert client.get(VERIFY)["Location"] == reverse("login")
 
 
@@ -325,7 +326,7 @@ def test_a_wrong_code_at_setup_turns_nothing_on(client: Client, colleague: User)
     device = TOTPDevice.objects.get(user=colleague)
     wrong = f"{(int(code_for(device)) + 1) % 1_000_000:06d}"
     response = client.post(SETUP, {"code": wrong})
-    assert "That code didn’t match." in response.text
+    assert "That code didn\u2019t match." in response.text
     device.refresh_from_db()
     assert not device.confirmed
     assert not StaticToken.objects.filter(device__user=colleague).exists()
@@ -351,7 +352,7 @@ def test_confirming_setup_shows_ten_recovery_codes_once(client: Client, colleagu
 def test_changing_an_existing_setup_needs_a_session_that_gave_a_code(
     client: Client, colleague: User
 ) -> None:
-    device, codes = enrol(colleague)
+    _, codes = enrol(colleague)
     client.force_login(colleague)
     assert client.get(SETUP)["Location"].startswith(VERIFY)
     assert client.post(reverse("two-factor-recovery-codes"))["Location"].startswith(VERIFY)
@@ -364,7 +365,9 @@ def test_new_recovery_codes_replace_the_old_ones(client: Client, colleague: User
     device, old_codes = enrol(colleague)
     sign_in_with_code(client, colleague, device)
     response = client.post(reverse("two-factor-recovery-codes"))
-    new_codes = {c.replace("-", "") for c in re.findall(r"<code>([a-z2-7-]{9})</code>", response.text)}
+    new_codes = {
+        c.replace("-", "") for c in re.findall(r"<code>([a-z2-7-]{9})</code>", response.text)
+    }
     assert len(new_codes) == 10
     stored = set(StaticToken.objects.filter(device__user=colleague).values_list("token", flat=True))
     assert stored == new_codes

@@ -57,7 +57,9 @@ def test_it_prints_the_demo_logins(seeded: str) -> None:
 
 def test_the_demo_logins_work(client: Client, seeded: str) -> None:
     for username, firm in [("alice", "Demo Law"), ("bob", "Demo Law"), ("oscar", "Second Firm")]:
-        assert client.login(request=HttpRequest(), username=username, password="hona-demo"), username
+        assert client.login(request=HttpRequest(), username=username, password="hona-demo"), (
+            username
+        )
         user = User.objects.get(username=username)
         assert user.organization is not None and user.organization.name == firm
 
