@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import never_cache
@@ -27,7 +28,8 @@ from hona.http import AuthenticatedHttpRequest
 def _needs_fresh_code(request: AuthenticatedHttpRequest) -> HttpResponse | None:
     """Changing an existing set-up needs a session that passed it, or a stolen session could."""
     if two_factor.has_two_factor(request.user) and not two_factor.is_verified(request.user):
-        return redirect(two_factor.url_with_next("two-factor-verify", request.path))
+        back = request.path if request.method == "GET" else reverse("two-factor")
+        return redirect(two_factor.url_with_next("two-factor-verify", back))
     return None
 
 

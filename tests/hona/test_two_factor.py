@@ -355,7 +355,8 @@ def test_changing_an_existing_setup_needs_a_session_that_gave_a_code(
     _, codes = enrol(colleague)
     client.force_login(colleague)
     assert client.get(SETUP)["Location"].startswith(VERIFY)
-    assert client.post(reverse("two-factor-recovery-codes"))["Location"].startswith(VERIFY)
+    refused = client.post(reverse("two-factor-recovery-codes"))
+    assert refused["Location"] == f"{VERIFY}?next=%2Fsettings%2Ftwo-factor%2F"
     assert client.post(reverse("two-factor-turn-off"))["Location"].startswith(VERIFY)
     assert TOTPDevice.objects.filter(user=colleague, confirmed=True).count() == 1
     assert StaticToken.objects.filter(device__user=colleague).count() == len(codes)
