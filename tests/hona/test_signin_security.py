@@ -131,6 +131,18 @@ def test_a_firm_admin_unlocks_their_own_staff_but_not_another_firms(
     assert sign_in(client, "outsider", PASSWORD).status_code == 429
 
 
+def test_only_support_sees_every_firms_failed_sign_ins_in_the_admin(
+    client: Client, colleague: User, owner: User, support: User
+) -> None:
+    sign_in(client, "colleague", "a-wrong-guess")
+    attempts = reverse("admin:axes_accessattempt_changelist")
+    admin = Client()
+    admin.force_login(support)
+    assert "colleague" in admin.get(attempts).text
+    admin.force_login(owner)
+    assert admin.get(attempts).status_code == 403
+
+
 def test_the_admin_login_page_sends_everyone_to_the_one_sign_in(
     client: Client, owner: User
 ) -> None:
