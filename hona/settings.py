@@ -390,5 +390,7 @@ LOGGING = {
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "INFO"},
+        # Axes reports every sign-in at INFO; lockouts (WARNING) are what operators need.
+        "axes": {"level": "WARNING"},
     },
 }

@@ -93,6 +93,34 @@ def test_the_lockout_counts_the_address_the_app_itself_sees_for_the_client(
     assert recorded == seen
 
 
+def test_a_new_forged_forwarded_address_on_every_guess_still_ends_locked(
+    client: Client, colleague: User
+) -> None:
+    """The attack: a fresh X-Forwarded-For per guess, so each looks like a new client."""
+    for attempt in range(60):
+        forged = {"HTTP_X_FORWARDED_FOR": f"203.0.113.{attempt}"}
+        sign_in(client, "colleague", f"guess-{attempt}", **forged)
+    response = sign_in(client, "colleague", PASSWORD, HTTP_X_FORWARDED_FOR="198.51.100.99")
+    assert response.status_code == 429
+    assert not is_signed_in(client)
+
+
+def test_behind_our_proxy_the_lockout_follows_the_client_it_names(
+    client: Client, colleague: User, settings: Any
+) -> None:
+    settings.TRUSTED_PROXY_COUNT = 1
+    for attempt in range(6):
+        forged = {"HTTP_X_FORWARDED_FOR": f"6.6.6.{attempt}, 203.0.113.5"}
+        sign_in(client, "colleague", f"guess-{attempt}", **forged)
+    assert (
+        sign_in(client, "colleague", PASSWORD, HTTP_X_FORWARDED_FOR="203.0.113.5").status_code
+        == 429
+    )
+    # Another client, behind the same proxy, is not locked out by the guesser.
+    other = sign_in(client, "colleague", PASSWORD, HTTP_X_FORWARDED_FOR="198.51.100.20")
+    assert other.status_code == 302 and is_signed_in(client)
+
+
 def test_support_unlocking_restores_sign_in(client: Client, colleague: User, support: User) -> None:
     for attempt in range(6):
         sign_in(client, "colleague", f"guess-{attempt}")
