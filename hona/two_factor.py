@@ -49,6 +49,7 @@ EXEMPT_PATH_PREFIXES = (
     "/portal/",
     "/media/",
     "/files/",
+    "/cms-files/",
 )
 
 PENDING_SESSION_KEY = "hona_two_factor_pending"
