@@ -109,6 +109,7 @@ def send_documents(*, thread: Thread, sender: User, body: str, document_ids: lis
     from cms_sync.tasks import fetch_documents
 
     chosen = list(dict.fromkeys(i for i in document_ids if i.isdigit()))
+    actions.check_staff_quota(user=sender)
     message = actions.record_message(
         thread=thread,
         direction=Message.Direction.OUTBOUND,

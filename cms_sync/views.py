@@ -263,8 +263,12 @@ def attach_documents(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
         flash.error(request, "Choose at least one document.")
     else:
         body = request.POST.get("body", "").replace("\r\n", "\n").strip()[:1600]
-        send_documents(thread=thread, sender=request.user, body=body, document_ids=chosen)
-        flash.success(request, f"Sending {len(chosen)} document(s) from the case.")
+        try:
+            send_documents(thread=thread, sender=request.user, body=body, document_ids=chosen)
+        except ValidationError as error:
+            flash.error(request, " ".join(error.messages))
+        else:
+            flash.success(request, f"Sending {len(chosen)} document(s) from the case.")
     if request.htmx:
         return HttpResponseClientRedirect(target)
     return redirect(target)

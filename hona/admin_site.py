@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.auth.views import redirect_to_login
 from django.db import models
 from django.db.models import QuerySet
 from django.forms import ModelForm
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from hona.models import User
 
@@ -25,6 +29,21 @@ class HonaAdminSite(admin.AdminSite):
             and user.is_staff
             and (user.is_superuser or getattr(user, "is_firm_admin", False))
         )
+
+    def login(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        """One way in for everyone: the product's sign-in, with its lockout and code step.
+
+        The admin's own password-only form would let a user who set up two-factor sign-in in
+        without their code.
+        """
+        if request.user.is_authenticated:
+            # Signed in but not allowed here: the admin sends such visitors to its login page.
+            messages.error(request, "Firm administration is only for firm admins and support.")
+            return redirect("home")
+        next_url = request.GET.get("next", "")
+        if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+            next_url = reverse("admin:index", current_app=self.name)
+        return redirect_to_login(next_url)
 
 
 def is_support(request: HttpRequest) -> bool:

@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from hona.phones import parse_phone
 from hona.text import validate_one_line
@@ -66,6 +67,12 @@ class Organization(models.Model):
         default=600,
         help_text="How many messages one staff member may send in an hour. 0 means no limit.",
     )
+    require_two_factor = models.BooleanField(
+        "require two-factor sign-in for all staff",
+        default=False,
+        help_text="Everyone at the firm must sign in with a code from an authenticator app. "
+        "Staff without one are asked to set it up the next time they open a page.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -110,6 +117,9 @@ class OrganizationOwnedQuerySet(models.QuerySet):
         return self.filter(organization_id=user.organization_id)
 
 
+EMAIL_TAKEN = "Another account already uses this email address."
+
+
 class User(AbstractUser):
     """A staff member of one firm. Superusers (platform support) may belong to none."""
 
@@ -136,6 +146,14 @@ class User(AbstractUser):
             models.CheckConstraint(
                 condition=Q(role__in=["admin", "staff"]),
                 name="user_role_known",
+            ),
+            # Staff sign in with their email: one address is one account, across all firms, in any
+            # letter case, so another firm cannot claim (and so break) someone's sign-in.
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~Q(email=""),
+                name="user_email_unique_ci",
+                violation_error_message=EMAIL_TAKEN,
             ),
             # Django's is_staff opens the admin site: support, and firm admins for their firm.
             models.CheckConstraint(

@@ -8,6 +8,7 @@ REDIS_URL; the TLS-only settings follow PUBLIC_BASE_URL so the same file also ru
 from __future__ import annotations
 
 import ipaddress
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -170,6 +171,52 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
+
+# Sign-in security (issue #10): lockout after failed passwords (django-axes), throttled password
+# resets, two-factor sign-in (django-otp). Everything for it is in this block.
+INSTALLED_APPS += [
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+]
+# django-otp tells, right after the user is loaded, whether this session passed a second factor;
+# the policy middleware then sends those who must pass one (hona/two_factor.py) to do so.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE.append("hona.two_factor.TwoFactorMiddleware")
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as axes asks: it answers lockouts
+# Axes first: it refuses a locked-out username + address before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", *AUTHENTICATION_BACKENDS]
+
+SIGN_IN_FAILURE_LIMIT = env.integer("SIGN_IN_FAILURE_LIMIT", default=5, minimum=1)
+SIGN_IN_LOCKOUT_MINUTES = env.integer("SIGN_IN_LOCKOUT_MINUTES", default=15, minimum=1)
+AXES_FAILURE_LIMIT = SIGN_IN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=SIGN_IN_LOCKOUT_MINUTES)
+# Locking the username alone would let anyone lock a colleague out; the address alone would
+# lock a whole office behind one NAT. The pair stops guessing without either.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The same client address as every other rate limit in the app (hona.throttle.client_ip).
+AXES_CLIENT_IP_CALLABLE = "hona.signin_views.axes_client_ip"
+AXES_LOCKOUT_CALLABLE = "hona.signin_views.locked_out"
+AXES_RESET_ON_SUCCESS = True
+
+# Password reset emails per address and per client address, each per hour.
+PASSWORD_RESET_LIMIT_PER_EMAIL = env.integer("PASSWORD_RESET_LIMIT_PER_EMAIL", default=3, minimum=1)
+PASSWORD_RESET_LIMIT_PER_IP = env.integer("PASSWORD_RESET_LIMIT_PER_IP", default=10, minimum=1)
+
+# Firm admins and support pass a second factor before the admin site and the firm-admin pages.
+# Always on in production; the `make run` demo (DJANGO_DEBUG=true) leaves it off unless asked.
+TWO_FACTOR_REQUIRED_FOR_ADMINS = env.boolean("TWO_FACTOR_REQUIRED_FOR_ADMINS", default=not DEBUG)
+if not DEBUG and not TWO_FACTOR_REQUIRED_FOR_ADMINS:
+    raise ImproperlyConfigured(
+        "TWO_FACTOR_REQUIRED_FOR_ADMINS can only be turned off with DJANGO_DEBUG=true."
+    )
+TWO_FACTOR_ADMIN_PATHS = ["/admin/", "/settings/integration/"]
+OTP_TOTP_ISSUER = "Hona Messaging"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # support sees devices in the admin, never their secrets
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.timezone("DJANGO_TIME_ZONE", default="America/New_York")
@@ -367,5 +414,7 @@ LOGGING = {
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "INFO"},
+        # Axes reports every sign-in at INFO; lockouts (WARNING) are what operators need.
+        "axes": {"level": "WARNING"},
     },
 }

@@ -2,24 +2,30 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from hona import views
-from hona.forms import StaffAuthenticationForm, StaffPasswordResetForm
+from hona import signin_views, two_factor_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz/", views.healthz, name="healthz"),
     path("settings/", views.settings_index, name="settings"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(
-            authentication_form=StaffAuthenticationForm, redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("accounts/login/", signin_views.SignInView.as_view(), name="login"),
+    path("accounts/two-factor/", signin_views.verify_code, name="two-factor-verify"),
     path(
         "accounts/password_reset/",
-        auth_views.PasswordResetView.as_view(form_class=StaffPasswordResetForm),
+        signin_views.StaffPasswordResetView.as_view(),
         name="password_reset",
+    ),
+    path("settings/two-factor/", two_factor_views.two_factor_settings, name="two-factor"),
+    path("settings/two-factor/setup/", two_factor_views.two_factor_setup, name="two-factor-setup"),
+    path(
+        "settings/two-factor/recovery-codes/",
+        two_factor_views.recovery_codes_regenerate,
+        name="two-factor-recovery-codes",
+    ),
+    path(
+        "settings/two-factor/turn-off/",
+        two_factor_views.two_factor_turn_off,
+        name="two-factor-turn-off",
     ),
     path(
         "accounts/password_change/",

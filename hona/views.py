@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from hona import two_factor
 from hona.http import AuthenticatedHttpRequest
 
 
@@ -20,7 +21,11 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 def settings_index(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return render(request, "hona/settings.html", {"active_nav": "settings"})
+    return render(
+        request,
+        "hona/settings.html",
+        {"active_nav": "settings", "two_factor_enabled": two_factor.has_two_factor(request.user)},
+    )
 
 
 @never_cache

@@ -38,6 +38,22 @@ def _plain_static_storage(settings: Any, tmp_path: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _admin_two_factor_off_for_force_login(settings: Any) -> None:
+    """Most tests sign in with force_login, which skips the password and the code alike.
+
+    Production always asks firm admins and support for a code before the admin site
+    (TWO_FACTOR_REQUIRED_FOR_ADMINS); tests that prove it ask for `admin_two_factor`.
+    """
+    settings.TWO_FACTOR_REQUIRED_FOR_ADMINS = False
+
+
+@pytest.fixture
+def admin_two_factor(settings: Any) -> None:
+    """The production policy: firm admins and support need a second factor for the admin."""
+    settings.TWO_FACTOR_REQUIRED_FOR_ADMINS = True
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache() -> Any:
     """Rate-limit counters and cached values never leak from one test into the next."""
     from django.core.cache import cache

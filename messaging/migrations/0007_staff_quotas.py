@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('hona', '0003_staff_quotas'),
+        ('hona', '0004_staff_quotas'),
         ('messaging', '0006_one_line_names'),
         ('projects', '0003_one_line_names'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

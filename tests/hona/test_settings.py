@@ -33,6 +33,9 @@ _SETTINGS_VARS = (
     "CMS_ENCRYPTION_KEYS",
     "DJANGO_SECRET_KEY_FALLBACKS",
     "DJANGO_ALLOW_ASYNC_UNSAFE",  # set for the browser tests; a deploy check rightly flags it
+    "TWO_FACTOR_REQUIRED_FOR_ADMINS",
+    "SIGN_IN_FAILURE_LIMIT",
+    "SIGN_IN_LOCKOUT_MINUTES",
 )
 
 
@@ -260,3 +263,34 @@ def test_old_secret_keys_still_open_links_made_before_a_rotation(tmp_path: Path)
     result = run_django(code, env, tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "x"
+
+
+def test_two_factor_for_admins_is_on_in_production_and_off_in_the_debug_demo(
+    tmp_path: Path,
+) -> None:
+    code = "from django.conf import settings as s; print(s.TWO_FACTOR_REQUIRED_FOR_ADMINS)"
+    assert run_django(code, PRODUCTION, tmp_path).stdout.split() == ["True"]
+    assert run_django(code, {"DJANGO_DEBUG": "true"}, tmp_path).stdout.split() == ["False"]
+    demo_on = {"DJANGO_DEBUG": "true", "TWO_FACTOR_REQUIRED_FOR_ADMINS": "true"}
+    assert run_django(code, demo_on, tmp_path).stdout.split() == ["True"]
+
+
+def test_production_refuses_to_turn_off_two_factor_for_admins(tmp_path: Path) -> None:
+    result = run_django("", {**PRODUCTION, "TWO_FACTOR_REQUIRED_FOR_ADMINS": "false"}, tmp_path)
+    assert result.returncode != 0
+    assert "TWO_FACTOR_REQUIRED_FOR_ADMINS can only be turned off with DJANGO_DEBUG=true" in (
+        result.stderr
+    )
+
+
+def test_the_sign_in_lockout_reads_its_limits_from_the_environment(tmp_path: Path) -> None:
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.AXES_FAILURE_LIMIT, int(s.AXES_COOLOFF_TIME.total_seconds()), "
+        "s.AXES_LOCKOUT_PARAMETERS)"
+    )
+    assert run_django(code, {}, tmp_path).stdout.strip() == "5 900 [['username', 'ip_address']]"
+    env = {"SIGN_IN_FAILURE_LIMIT": "8", "SIGN_IN_LOCKOUT_MINUTES": "60"}
+    assert run_django(code, env, tmp_path).stdout.split()[:2] == ["8", "3600"]
+    bad = run_django("", {"SIGN_IN_FAILURE_LIMIT": "0"}, tmp_path)
+    assert "SIGN_IN_FAILURE_LIMIT must be at least 1" in bad.stderr

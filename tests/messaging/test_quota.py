@@ -98,3 +98,16 @@ def test_a_firm_admin_sets_the_quota_in_the_admin(client: Client, owner: User) -
     page = client.get(reverse("admin:hona_organization_change", args=[owner.organization_id]))
     assert "New conversations per person per hour" in page.text
     assert "Messages per person per hour" in page.text
+
+
+def test_documents_from_the_case_count_against_the_same_quota(
+    firm: Organization, colleague: User, thread: Thread
+) -> None:
+    from cms_sync.documents import send_documents
+
+    firm.messages_per_hour = 1
+    firm.save()
+    actions.send_message(thread=thread, sender=colleague, body="The lease follows")
+    with pytest.raises(actions.QuotaReached):
+        send_documents(thread=thread, sender=colleague, body="The lease", document_ids=["7"])
+    assert thread.messages.count() == 1

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.db.models import Count
+from django.http import HttpRequest
 from django.test import Client
 
 from hona.models import Organization, User
@@ -56,7 +57,9 @@ def test_it_prints_the_demo_logins(seeded: str) -> None:
 
 def test_the_demo_logins_work(client: Client, seeded: str) -> None:
     for username, firm in [("alice", "Demo Law"), ("bob", "Demo Law"), ("oscar", "Second Firm")]:
-        assert client.login(username=username, password="hona-demo"), username
+        assert client.login(request=HttpRequest(), username=username, password="hona-demo"), (
+            username
+        )
         user = User.objects.get(username=username)
         assert user.organization is not None and user.organization.name == firm
 

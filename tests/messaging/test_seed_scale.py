@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from django.core.management import call_command
+from django.http import HttpRequest
 from django.test import Client
 
 from hona.models import Organization
@@ -17,7 +18,7 @@ def test_seed_scale_creates_the_firm_its_staff_and_history(client: Client, db: N
     assert Thread.objects.for_organization(firm).count() == 40
     assert Message.objects.for_organization(firm).count() == 400
     assert UnreadThread.objects.filter(user__username="scale").exists()
-    assert client.login(username="scale", password="hona-demo")
+    assert client.login(request=HttpRequest(), username="scale", password="hona-demo")
     assert client.get("/conversations/").status_code == 200
     thread = Thread.objects.for_organization(firm).order_by("-last_message_at").first()
     assert thread is not None

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('hona', '0002_sms_rate'),
+        ('hona', '0003_require_two_factor_and_unique_email'),
     ]
 
     operations = [
