@@ -406,3 +406,35 @@ def test_in_development_the_debug_helpers_run_under_the_policy_too(
     expect(page.get_by_text("Calling at 3.")).to_be_visible()
     settle(page)
     assert watch.problems == []
+
+
+def test_two_factor_sign_in_runs_under_the_policy_with_nothing_refused(
+    page: Page, watch: PolicyWatch, live_server: Any, owner: User, admin_two_factor: None
+) -> None:
+    """Set up (the QR code is inline SVG), recovery codes, then the code step at sign-in."""
+    from tests.test_browser_two_factor import password_step, phone_code
+
+    password_step(page, live_server, "owner", "/admin/")
+    expect(page.get_by_role("heading", name="Set up two-factor sign-in")).to_be_visible()
+    qr = page.get_by_role("img", name="QR code to scan with your authenticator app")
+    expect(qr).to_be_visible()
+    assert qr.evaluate("svg => svg.getBoundingClientRect().width") > 100  # styled, not collapsed
+    secret = page.locator("#two-factor-secret").inner_text()
+    page.get_by_label("6-digit code from the app").fill(phone_code(secret))
+    page.get_by_role("button", name="Turn on two-factor sign-in").click()
+    expect(page.get_by_role("heading", name="Save your recovery codes")).to_be_visible()
+    page.get_by_role("link", name="I\u2019ve saved them — continue").click()
+    expect(page.get_by_role("heading", name="Firm administration")).to_be_visible()
+    page.goto(f"{live_server.url}/settings/two-factor/")
+    settle(page)
+
+    page.locator("details.user-menu > summary").click()
+    page.get_by_role("button", name="Sign out").click()
+    password_step(page, live_server, "owner", "/admin/")
+    expect(page.get_by_label("Code")).to_be_focused()
+    page.get_by_label("Code").fill(phone_code(secret, steps_ahead=1))
+    page.get_by_role("button", name="Verify").click()
+    expect(page.get_by_role("heading", name="Firm administration")).to_be_visible()
+
+    assert {"/settings/two-factor/setup/", "/accounts/two-factor/"} <= set(watch.documents)
+    assert watch.problems == []
