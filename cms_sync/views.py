@@ -6,6 +6,7 @@ import secrets
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cms_sync import actions, clio
 from cms_sync.models import OutboxEntry
 from cms_sync.queries import advice_for, current_integration, health
+from hona.content_policy import csp_replace_per_request, csp_update_per_request
 from hona.http import AuthenticatedHttpRequest
 
 OAUTH_STATE = "clio_oauth_state"
@@ -35,13 +37,18 @@ def firm_admin_only(view: Any) -> Any:
 
 
 def _callback_url(request: AuthenticatedHttpRequest) -> str:
-    from django.conf import settings
-
     return settings.PUBLIC_BASE_URL + reverse("cms_sync:clio-callback")
+
+
+def _clio_sign_in() -> dict[str, list[str]]:
+    # "Connect Clio" posts here, then is sent on to Clio's sign-in page: browsers check the
+    # redirect of a form's submission against form-action too.
+    return {"form-action": [settings.CLIO_BASE_URL]}
 
 
 @firm_admin_only
 @require_GET
+@csp_update_per_request(_clio_sign_in)
 def integration_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     report = health(request.user)
     errors = [(entry, advice_for(entry.last_error)) for entry in report.latest_errors]
@@ -147,7 +154,14 @@ def retry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _framed_by_the_extension() -> dict[str, list[str]]:
+    # Shown inside the browser extension's side panel, and nowhere else; with no extension
+    # configured, nowhere at all.
+    return {"frame-ancestors": settings.HONA_EXTENSION_ORIGINS or ["'none'"]}
+
+
 @xframe_options_exempt
+@csp_replace_per_request(_framed_by_the_extension)
 @require_http_methods(["GET"])
 @login_required
 def extension_panel(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -168,8 +182,6 @@ def extension_panel(request: AuthenticatedHttpRequest) -> HttpResponse:
         {"project": project, "case_id": case_id, "tab": request.GET.get("tab", "details")},
     )
     response["Cache-Control"] = "no-store"
-    # Shown inside the extension's side panel, and nowhere else.
-    response["Content-Security-Policy"] = "frame-ancestors 'self' chrome-extension:"
     return response
 
 

@@ -7,12 +7,16 @@ misconfigured deployment fails at start-up instead of at the first request that 
 from __future__ import annotations
 
 import os
+import re
 import zoneinfo
 from collections.abc import Mapping, Sequence
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
+# A Chromium extension's origin: its id is 32 letters from a to p (a hash of its key, in base 16
+# written with the letters a-p).
+EXTENSION_ORIGIN = re.compile(r"chrome-extension://[a-p]{32}")
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off"})
 
@@ -92,6 +96,20 @@ class Env:
                 f"{name} must be an origin only (scheme and host), without a path: {value!r}."
             )
         return f"{parts.scheme}://{parts.netloc}"
+
+    def extension_origins(self, name: str) -> list[str]:
+        """Comma-separated ``chrome-extension://<id>`` origins; none when unset."""
+        origins = []
+        for item in self.strings(name):
+            origin = item.rstrip("/")
+            if not EXTENSION_ORIGIN.fullmatch(origin):
+                raise ImproperlyConfigured(
+                    f"{name} must be a comma-separated list of browser extension origins such as "
+                    f"chrome-extension://{'a' * 32} (the id is the 32 letters a-p shown in "
+                    f"chrome://extensions), not {item!r}."
+                )
+            origins.append(origin)
+        return origins
 
     def url(self, name: str, default: str | None, *, schemes: Sequence[str]) -> str | None:
         value = self._raw(name) or default

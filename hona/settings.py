@@ -73,6 +73,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # outside the rest, so even their early answers carry it
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -370,6 +371,29 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 12
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp 4): pages load and run only this origin's own files. No
+# inline script or style and no eval (htmx's eval and injected styles are off in
+# templates/includes/htmx.html), no plugins, no <base> tricks, forms post only here, and no page
+# may be framed (frame-ancestors matches X_FRAME_OPTIONS). Views that need more say so themselves:
+# the integration page lets its Connect Clio form go on to CLIO_BASE_URL, and the extension panel
+# may be framed by HONA_EXTENSION_ORIGINS alone (cms_sync/views.py). A response that sets its
+# own policy (a file: default-src 'none'; sandbox) keeps it; the middleware never overwrites one.
+HONA_EXTENSION_ORIGINS = env.extension_origins("HONA_EXTENSION_ORIGINS")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 LOGGING = {
     "version": 1,

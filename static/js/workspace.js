@@ -421,6 +421,21 @@
     insertAtCaret(textarea, option.getAttribute("data-template-body"));
   });
 
+  // A menu item that opens a dialog by id (Attach file from integration); htmx fills it.
+  document.addEventListener("click", function (event) {
+    var opener = event.target.closest && event.target.closest("[data-open-dialog]");
+    if (!opener) return;
+    var dialog = document.getElementById(opener.getAttribute("data-open-dialog"));
+    if (!dialog || dialog.tagName !== "DIALOG") return;
+    var menu = opener.closest("details[data-menu]");
+    if (menu) menu.open = false;
+    if (typeof dialog.showModal === "function") {
+      if (!dialog.open) dialog.showModal();
+    } else {
+      dialog.setAttribute("open", "");
+    }
+  });
+
   /* The message list ---------------------------------------------------------------------- */
 
   var NEAR_BOTTOM = 96; // px: "the user is reading the latest messages"
