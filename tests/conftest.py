@@ -209,6 +209,19 @@ def receive(thread: Thread, body: str = "Hello from the client") -> Message:
 
 
 @pytest.fixture
+def fake_clio(settings: Any) -> Any:
+    """Our Clio client pointed at a fake Clio Manage on 127.0.0.1 (not connected yet)."""
+    from tests.fakes.clio import FakeClioServer
+
+    with FakeClioServer() as server:
+        settings.CLIO_BASE_URL = server.base_url
+        settings.CLIO_CLIENT_ID = "hona-client"
+        settings.CLIO_CLIENT_SECRET = "hona-secret"
+        settings.CLIO_REQUESTS_PER_MINUTE = 6000  # the rate tests set their own
+        yield server
+
+
+@pytest.fixture
 def fake_twilio(settings: Any) -> Any:
     """The real twilio SDK pointed at a fake Twilio API on 127.0.0.1."""
     from tests.fakes.twilio import FakeTwilioServer

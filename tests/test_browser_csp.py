@@ -38,7 +38,7 @@ from notifications.actions import notify_filing_failure
 from projects.actions import create_project
 from projects.models import Project
 from tests.conftest import PASSWORD, receive, write
-from tests.fakes.clio import FakeClio, FakeClioServer
+from tests.fakes.clio import FakeClio
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -147,16 +147,6 @@ def watch(context: BrowserContext, live_server: Any, settings: Any) -> Iterator[
         print("CSP:", problem)
 
 
-@pytest.fixture
-def clio(settings: Any, firm: Organization, owner: User) -> Iterator[FakeClio]:
-    with FakeClioServer() as server:
-        settings.CLIO_BASE_URL = server.base_url
-        settings.CLIO_CLIENT_ID = "hona-client"
-        settings.CLIO_CLIENT_SECRET = "hona-secret"
-        settings.CLIO_REQUESTS_PER_MINUTE = 6000
-        yield server
-
-
 @dataclass
 class Firm:
     project: Project
@@ -214,7 +204,7 @@ def test_staff_pages_run_under_the_policy_with_nothing_refused(
     page: Page,
     watch: PolicyWatch,
     live_server: Any,
-    clio: FakeClio,
+    fake_clio: FakeClio,
     firm: Organization,
     owner: User,
     colleague: User,
@@ -272,7 +262,7 @@ def test_staff_pages_run_under_the_policy_with_nothing_refused(
     # server's threads, so the fewer writes that overlap the page's polling, the better),
     # "Attach file from integration" opens the case's documents.
     cms.connect_clio(organization=firm, user=owner, code="good-code", redirect_uri="http://x/cb")
-    clio.add_document(1001, "signed-lease.pdf", b"%PDF-1.4 lease", "application/pdf")
+    fake_clio.add_document(1001, "signed-lease.pdf", b"%PDF-1.4 lease", "application/pdf")
     page.reload()
     open_plus(page)
     page.get_by_role("button", name="Attach file from integration").click()
@@ -343,7 +333,7 @@ def test_staff_pages_run_under_the_policy_with_nothing_refused(
     page.goto(f"{url}{reverse('cms_sync:integration')}")
     page.get_by_role("button", name="Disconnect").click()
     page.get_by_role("button", name="Connect Clio").click()
-    page.wait_for_url(re.compile("^" + re.escape(clio.base_url) + "/oauth/authorize"))
+    page.wait_for_url(re.compile("^" + re.escape(fake_clio.base_url) + "/oauth/authorize"))
 
     page.goto(f"{url}/")
     page.locator("details.user-menu > summary").click()

@@ -4,7 +4,30 @@ from typing import Any
 
 import pytest
 
+from cms_sync import actions as cms
+from hona.models import Organization, User
+from messaging import actions
+from messaging.models import Contact, Thread
+from projects.actions import create_project
+from tests.fakes.clio import FakeClio
 from tests.fakes.dns import FakeDns
+
+
+@pytest.fixture
+def clio(fake_clio: FakeClio, firm: Organization, owner: User) -> FakeClio:
+    """The firm connected to the fake Clio (its first access token is "access-1")."""
+    cms.connect_clio(
+        organization=firm, user=owner, code="good-code", redirect_uri="http://127.0.0.1:8000/cb"
+    )
+    return fake_clio
+
+
+@pytest.fixture
+def matter_thread(firm: Organization, contact: Contact) -> Thread:
+    """Jane Doe's thread, filed to the project linked to Clio matter 1001."""
+    project = create_project(organization=firm, name="Doe v. Acme", cms_case_id="1001")
+    actions.add_contact_to_project(contact=contact, project=project)
+    return Thread.objects.get(contact=contact)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,30 +14,9 @@ from cms_sync.crypto import decrypt
 from cms_sync.models import Integration, OutboxEntry
 from hona.models import Organization, User
 from messaging import actions
-from messaging.models import Contact, Thread
-from projects.actions import create_project
+from messaging.models import Thread
 from tests.conftest import receive
 from tests.fakes.clio import FakeClio, FakeClioServer
-
-
-@pytest.fixture
-def clio(settings: Any, firm: Organization, owner: User) -> Iterator[FakeClio]:
-    with FakeClioServer() as server:
-        settings.CLIO_BASE_URL = server.base_url
-        settings.CLIO_CLIENT_ID = "hona-client"
-        settings.CLIO_CLIENT_SECRET = "hona-secret"
-        settings.CLIO_REQUESTS_PER_MINUTE = 6000  # the rate test sets its own
-        cms.connect_clio(
-            organization=firm, user=owner, code="good-code", redirect_uri="http://127.0.0.1:8000/cb"
-        )
-        yield server
-
-
-@pytest.fixture
-def matter_thread(firm: Organization, contact: Contact) -> Thread:
-    project = create_project(organization=firm, name="Doe v. Acme", cms_case_id="1001")
-    actions.add_contact_to_project(contact=contact, project=project)
-    return Thread.objects.get(contact=contact)
 
 
 def file_now(thread: Thread, body: str, callbacks: Any, **kwargs: Any) -> Any:

@@ -13,7 +13,6 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from cms_sync import actions as cms
 from cms_sync.clio import REFUSED_URL, ClioClient
 from cms_sync.errors import FilingRejected, FilingUnavailable
 from cms_sync.models import Integration, PendingDocument
@@ -23,19 +22,8 @@ from messaging.models import Contact, Message, Thread
 from messaging.sms import MemoryBackend
 from notifications.models import Notification
 from projects.actions import create_project
-from tests.fakes.clio import FakeClio, FakeClioServer
+from tests.fakes.clio import FakeClio
 from tests.fakes.recorder import Recorder, RecorderServer
-
-
-@pytest.fixture
-def clio(settings: Any, firm: Organization, owner: User) -> Iterator[FakeClio]:
-    with FakeClioServer() as server:
-        settings.CLIO_BASE_URL = server.base_url
-        settings.CLIO_CLIENT_ID = "hona-client"
-        settings.CLIO_CLIENT_SECRET = "hona-secret"
-        settings.CLIO_REQUESTS_PER_MINUTE = 6000
-        cms.connect_clio(organization=firm, user=owner, code="good-code", redirect_uri="x")
-        yield server
 
 
 @pytest.fixture
@@ -43,13 +31,6 @@ def elsewhere() -> Iterator[Recorder]:
     """Another host (a port of its own on loopback): nothing of ours may ever reach it."""
     with RecorderServer() as server:
         yield server
-
-
-@pytest.fixture
-def matter_thread(firm: Organization, contact: Contact) -> Thread:
-    project = create_project(organization=firm, name="Doe v. Acme", cms_case_id="1001")
-    actions.add_contact_to_project(contact=contact, project=project)
-    return Thread.objects.get(contact=contact)
 
 
 @pytest.fixture

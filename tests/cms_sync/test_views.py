@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -17,18 +16,9 @@ from cms_sync.models import Integration, OutboxEntry
 from hona.models import Organization, User
 from messaging import actions
 from projects.actions import create_project
-from tests.fakes.clio import FakeClio, FakeClioServer
+from tests.fakes.clio import FakeClio
 
 PAGE = reverse("cms_sync:integration")
-
-
-@pytest.fixture
-def fake_clio(settings: Any) -> Iterator[FakeClio]:
-    with FakeClioServer() as server:
-        settings.CLIO_BASE_URL = server.base_url
-        settings.CLIO_CLIENT_ID = "hona-client"
-        settings.CLIO_CLIENT_SECRET = "hona-secret"
-        yield server
 
 
 def test_only_firm_admins_reach_the_integration_page(
