@@ -198,6 +198,18 @@ def write(
     )
 
 
+def contact_form(contact: Contact, **changes: str) -> dict[str, str]:
+    """The contact edit form as staff would post it, with some fields changed."""
+    return {
+        "name": contact.name,
+        "kind": contact.kind,
+        "phone": contact.phone,
+        "email": contact.email,
+        "notification_preference": contact.notification_preference,
+        **changes,
+    }
+
+
 def receive(thread: Thread, body: str = "Hello from the client") -> Message:
     return messaging_actions.record_message(
         thread=thread,

@@ -17,21 +17,10 @@ from messaging import actions
 from messaging.models import Contact, MessageTemplate, Thread
 from notifications.alerts import send_thread_alerts
 from projects.actions import create_project
-from tests.conftest import receive
+from tests.conftest import contact_form, receive
 
 HEADER_INJECTION = "Grace\r\nBcc: everyone@evil.example"
 BAD_NAMES = [HEADER_INJECTION, "Grace\nHopper", "Grace\x00", "Grace\u2028Hopper", "Grace\tH"]
-
-
-def contact_form(contact: Contact, **changes: str) -> dict[str, str]:
-    return {
-        "name": contact.name,
-        "kind": contact.kind,
-        "phone": contact.phone,
-        "email": contact.email,
-        "notification_preference": contact.notification_preference,
-        **changes,
-    }
 
 
 @pytest.mark.parametrize("name", BAD_NAMES)

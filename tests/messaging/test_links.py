@@ -14,7 +14,7 @@ from messaging import actions
 from messaging.links import cms_file_url, download_url, media_url
 from messaging.models import Attachment, Contact, Thread
 from messaging.portal import portal_url
-from tests.conftest import write
+from tests.conftest import contact_form, write
 
 BASE = "http://127.0.0.1:8000"
 
@@ -99,14 +99,7 @@ def test_a_new_phone_or_email_ends_the_old_links_and_portal_sessions(
     browser = portal_session(contact)
     staff = Client()
     staff.force_login(colleague)
-    form = {
-        "name": contact.name,
-        "kind": contact.kind,
-        "phone": contact.phone,
-        "email": contact.email,
-        "notification_preference": contact.notification_preference,
-        **change,
-    }
+    form = contact_form(contact, **change)
     assert staff.post(reverse("messaging:contact-edit", args=[contact.pk]), form).status_code == 302
     assert browser.get("/portal/").status_code == 403  # the open session ended
     assert Client().get(path(old_portal_link)).status_code == 403
@@ -119,13 +112,10 @@ def test_editing_only_the_name_keeps_the_clients_links(
     browser = portal_session(contact)
     staff = Client()
     staff.force_login(colleague)
-    form = {
-        "name": "Jane Q. Doe",
-        "kind": contact.kind,
-        "phone": contact.phone_display,  # the same number, as the form shows it
-        "email": contact.email.upper(),
-        "notification_preference": contact.notification_preference,
-    }
+    # The same number as the form shows it, the same email in capitals: no new way to reach them.
+    form = contact_form(
+        contact, name="Jane Q. Doe", phone=contact.phone_display, email=contact.email.upper()
+    )
     assert staff.post(reverse("messaging:contact-edit", args=[contact.pk]), form).status_code == 302
     assert browser.get("/portal/").status_code == 200
     assert opens(Client(), download_url(scan))
@@ -137,13 +127,7 @@ def test_a_new_phone_set_in_the_admin_ends_the_old_links(
     browser = portal_session(contact)
     admin = Client()
     admin.force_login(owner)
-    form = {
-        "kind": contact.kind,
-        "name": contact.name,
-        "phone": "+1 415 555 0177",
-        "email": contact.email,
-        "notification_preference": contact.notification_preference,
-    }
+    form = contact_form(contact, phone="+1 415 555 0177")
     response = admin.post(reverse("admin:messaging_contact_change", args=[contact.pk]), form)
     assert response.status_code == 302, response.content
     assert browser.get("/portal/").status_code == 403
