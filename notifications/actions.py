@@ -21,21 +21,14 @@ def notify_delivery_failure(*, message: Message) -> Notification | None:
     """Tell the sender their message reached nobody, and why: in the app, and by email."""
     from notifications.tasks import email_notification
 
-    if message.sender is None:
-        return None
-    contact = message.thread.contact
-    try:
-        with transaction.atomic():
-            notification = Notification.objects.create(
-                user=message.sender,
-                kind=Notification.Kind.DELIVERY_FAILED,
-                thread=message.thread,
-                message=message,
-                title=f"Your message to {contact.name} was not delivered",
-                body=message.error_reason,
-            )
-    except IntegrityError:
-        return None  # already told about this message
+    notification = _notify_sender(
+        message=message,
+        kind=Notification.Kind.DELIVERY_FAILED,
+        title=f"Your message to {message.thread.contact.name} was not delivered",
+        body=message.error_reason,
+    )
+    if notification is None or message.sender is None:
+        return None  # nobody to tell, or already told about this message
     if settings_for(message.sender).failure_emails and message.sender.email:
         email_notification.delay_on_commit(notification.pk)  # type: ignore[attr-defined]
     return notification
@@ -67,39 +60,43 @@ def dismiss_settings_banner(*, user: User) -> None:
     found.save(update_fields=["welcome_dismissed_at", "updated_at"])
 
 
-@transaction.atomic
-def notify_filing_failure(*, message: Message, reason: str) -> Notification | None:
-    """Tell the sender that their message could not be filed into the CMS case, and why."""
+def _notify_sender(*, message: Message, kind: str, title: str, body: str) -> Notification | None:
+    """One notice per message and kind for its sender (a second is a no-op)."""
     if message.sender is None:
         return None
     try:
         with transaction.atomic():
             return Notification.objects.create(
                 user=message.sender,
-                kind=Notification.Kind.CMS_FAILED,
+                kind=kind,
                 thread=message.thread,
                 message=message,
-                title=f"Your message to {message.thread.contact.name} was not filed to the case",
-                body=reason,
+                title=title,
+                body=body,
             )
     except IntegrityError:
         return None
 
 
 @transaction.atomic
+def notify_filing_failure(*, message: Message, reason: str) -> Notification | None:
+    """Tell the sender that their message could not be filed into the CMS case, and why."""
+    return _notify_sender(
+        message=message,
+        kind=Notification.Kind.CMS_FAILED,
+        title=f"Your message to {message.thread.contact.name} was not filed to the case",
+        body=reason,
+    )
+
+
+@transaction.atomic
 def notify_documents_not_sent(*, message: Message, reasons: list[str]) -> Notification | None:
     """Tell the sender which documents chosen from the case were left out of their message."""
-    if message.sender is None or not reasons:
+    if not reasons:
         return None
-    try:
-        with transaction.atomic():
-            return Notification.objects.create(
-                user=message.sender,
-                kind=Notification.Kind.DOCUMENTS_NOT_SENT,
-                thread=message.thread,
-                message=message,
-                title=f"Not every document reached {message.thread.contact.name}",
-                body=" ".join(reasons),
-            )
-    except IntegrityError:
-        return None
+    return _notify_sender(
+        message=message,
+        kind=Notification.Kind.DOCUMENTS_NOT_SENT,
+        title=f"Not every document reached {message.thread.contact.name}",
+        body=" ".join(reasons),
+    )
