@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class CmsSyncConfig(AppConfig):
     name = "cms_sync"
     verbose_name = "CMS filing"
+
+    def ready(self) -> None:
+        from cms_sync import handlers
+        from messaging import events
+
+        events.subscribe(events.MessageRecorded, handlers.file_recorded_message)
+        events.subscribe(events.AttachmentStored, handlers.file_stored_attachment)

@@ -28,7 +28,7 @@ from cms_sync.crypto import decrypt, encrypt
 from cms_sync.errors import FilingRejected, FilingUnavailable
 from cms_sync.models import Integration, OutboxEntry
 from hona.net import UnsafeUrl, on_origin
-from messaging.ratelimit import reserve_slot
+from hona.ratelimit import reserve_slot
 
 logger = logging.getLogger(__name__)
 

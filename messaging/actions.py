@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from hona.models import Organization, User
 from hona.phones import parse_phone
-from messaging import uploads
+from messaging import events, uploads
 from messaging.models import (
     MAX_BODY,
     Attachment,
@@ -164,11 +164,6 @@ def record_message(
         attachment.file.save(new_file.name, new_file.as_file(), save=False)
         attachment.save()
 
-    if created_at is None:  # live messages are filed to the case; imported history is not
-        from cms_sync.actions import queue_message
-
-        queue_message(message=message)
-
     inbound = direction == Message.Direction.INBOUND
     fields = ["is_archived", "archived_at", "archived_by"]
     thread.is_archived = False
@@ -184,11 +179,9 @@ def record_message(
     thread.save(update_fields=fields)
 
     if inbound and not thread.is_spam:
-        from notifications.alerts import client_message_arrived
-
         mark_thread_unread_for_colleagues(thread=thread, since=when)
-        if created_at is None:  # a live message, not history being imported
-            client_message_arrived(thread=thread)
+    # Filing to the case and alerts to staff subscribe to this (imported history is not live).
+    events.publish(events.MessageRecorded(message=message, live=created_at is None))
     return message
 
 

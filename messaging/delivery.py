@@ -23,11 +23,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from hona.ratelimit import reserve_slot
 from hona.text import one_line
+from messaging import events
 from messaging.links import download_url, media_url
 from messaging.models import Attachment, Contact, DeliveryEvent, Message
 from messaging.portal import portal_url
-from messaging.ratelimit import reserve_slot
 from messaging.sms import OutgoingSms, SmsRejected, SmsUnavailable, get_backend
 
 logger = logging.getLogger(__name__)
@@ -314,12 +315,9 @@ def email_delivery(*, message_id: int, reason: str, final_attempt: bool) -> None
 
 @transaction.atomic
 def fail_message(message: Message, reason: str) -> None:
-    from notifications.actions import notify_delivery_failure
-
     _update(message, status=Message.Status.FAILED, error_reason=reason[:500])
     _event(message, DeliveryEvent.Kind.FAILED, reason=reason[:500])
-    if message.sender_id is not None:
-        notify_delivery_failure(message=message)
+    events.publish(events.MessageFailed(message=message))  # the sender is told
 
 
 def send_message_email(message: Message, attachments: list[Attachment]) -> None:

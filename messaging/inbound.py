@@ -16,13 +16,14 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from hona.models import Organization
 from hona.net import on_origin, same_origin
 from hona.phones import format_phone, parse_phone
-from messaging import actions
+from messaging import actions, events
 from messaging.models import Attachment, ConsentEvent, Contact, InboundMedia, Message, Thread
 
 logger = logging.getLogger(__name__)
@@ -223,8 +224,6 @@ def fetch_inbound_media(*, message_id: int, final_attempt: bool) -> None:
 
 
 def _attach(media: InboundMedia, content: bytes, content_type: str) -> None:
-    from django.core.files.base import ContentFile
-
     extension = {
         "image/jpeg": "jpg",
         "image/png": "png",
@@ -247,6 +246,4 @@ def _attach(media: InboundMedia, content: bytes, content_type: str) -> None:
         attachment.file.save(name, ContentFile(content), save=False)
         attachment.save()
         InboundMedia.objects.filter(pk=media.pk).update(attachment=attachment)
-        from cms_sync.actions import queue_file
-
-        queue_file(attachment=attachment, message=message)
+        events.publish(events.AttachmentStored(attachment=attachment))  # filed to the case

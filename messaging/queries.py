@@ -12,9 +12,8 @@ import datetime
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
-from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
@@ -63,43 +62,6 @@ class Page(Generic[T]):
     next_cursor: str | None
 
 
-def notification_setting(user: User, name: str) -> Any:
-    """One of the user's own notification settings, or its default when they never saved any.
-
-    Read through the relation's name: the notifications app owns the model and uses this one.
-    """
-    try:
-        settings_row = user.notification_settings
-    except ObjectDoesNotExist:
-        relation: Any = User._meta.get_field("notification_settings")
-        return relation.related_model._meta.get_field(name).get_default()
-    return getattr(settings_row, name)
-
-
-def scoped_unread(user: User) -> QuerySet[UnreadThread]:
-    """This user's unread threads within the scope their notification settings choose.
-
-    Applied when reading, so narrowing the scope, flagging a thread or changing its project
-    takes effect at once. In-app notifications off, or scope "none": nothing counts.
-    """
-    rows = UnreadThread.objects.filter(user=user)
-    scope = notification_setting(user, "scope")
-    if not notification_setting(user, "in_app") or scope == "none":
-        return rows.none()
-    if scope == "assigned":
-        # A small IN list of the user's projects beats joining the staff of every project.
-        mine = Project.assigned_staff.through.objects.filter(user_id=user.pk).values("project_id")
-        return rows.filter(Q(thread_project_id__isnull=True) | Q(thread_project_id__in=mine))
-    if scope == "flagged":
-        return rows.filter(thread_flagged=True)
-    return rows
-
-
-def unread_thread_count(user: User) -> int:
-    """The badge: one count of this user's unread rows, within their scope."""
-    return scoped_unread(user).count()
-
-
 def _encode_cursor(moment: datetime.datetime, pk: int) -> str:
     raw = f"{moment.isoformat()}|{pk}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -139,13 +101,19 @@ def conversation_page(
     filter: ConversationFilter = ConversationFilter.ALL,
     search: str = "",
     cursor: str | None = None,
+    unread: QuerySet[UnreadThread] | None = None,
 ) -> Page[Thread]:
-    """One page of the Conversations tab: newest activity first, one query."""
+    """One page of the Conversations tab: newest activity first, one query.
+
+    `unread` is what the Unread filter shows: the user's unread rows within their notification
+    scope (notifications.queries.scoped_unread), or all of their unread rows when not given.
+    """
     threads = Thread.objects.for_user(user)
     if filter is ConversationFilter.ALL:
         threads = threads.visible()
     elif filter is ConversationFilter.UNREAD:
-        threads = threads.filter(pk__in=scoped_unread(user).values("thread_id"))
+        mine = UnreadThread.objects.filter(user=user) if unread is None else unread
+        threads = threads.filter(pk__in=mine.values("thread_id"))
     elif filter is ConversationFilter.FLAGGED:
         threads = threads.filter(is_flagged=True, is_spam=False)
     elif filter is ConversationFilter.ARCHIVED:
@@ -261,13 +229,3 @@ def templates_for_user(user: User) -> QuerySet[MessageTemplate]:
 
 def get_attachment_for_user(user: User, pk: int) -> Attachment:
     return get_object_or_404(Attachment.objects.for_user(user).select_related("message"), pk=pk)
-
-
-def unread_threads_for_badge(user: User, *, limit: int = 20) -> list[Thread]:
-    """The badge's list: this user's unread threads, newest first, with project and contact."""
-    return list(
-        Thread.objects.for_user(user)
-        .filter(pk__in=scoped_unread(user).values("thread_id"))
-        .select_related("contact", "current_project")
-        .order_by("-last_message_at", "-pk")[:limit]
-    )

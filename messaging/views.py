@@ -36,6 +36,7 @@ from messaging.links import InvalidLink, read_cms_file_token, read_download_toke
 from messaging.models import MAX_BODY, Attachment, Message, Thread
 from messaging.portal import portal_url
 from messaging.queries import ConversationFilter
+from notifications.queries import scoped_unread
 from projects.models import Project
 
 # --- Conversations tab ----------------------------------------------------------------------------
@@ -45,7 +46,11 @@ def _list_context(request: AuthenticatedHttpRequest) -> dict[str, Any]:
     current = ConversationFilter.parse(request.GET.get("filter"))
     search = request.GET.get("q", "").strip()[:100]
     page = queries.conversation_page(
-        request.user, filter=current, search=search, cursor=request.GET.get("cursor")
+        request.user,
+        filter=current,
+        search=search,
+        cursor=request.GET.get("cursor"),
+        unread=scoped_unread(request.user),  # the Unread filter obeys the notification scope
     )
     return {
         "filters": list(ConversationFilter),

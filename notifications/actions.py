@@ -6,7 +6,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from hona.models import User
+from hona.queueing import enqueue_on_commit
 from messaging.models import Message
+from notifications import tasks
 from notifications.models import Notification, NotificationSettings
 
 
@@ -18,9 +20,11 @@ def settings_for(user: User) -> NotificationSettings:
 
 @transaction.atomic
 def notify_delivery_failure(*, message: Message) -> Notification | None:
-    """Tell the sender their message reached nobody, and why: in the app, and by email."""
-    from notifications.tasks import email_notification
+    """Tell the sender their message reached nobody, and why: in the app, and by email.
 
+    The notice is a row in the message's transaction; its email is queued after commit (and
+    swept up later if the broker is down then).
+    """
     notification = _notify_sender(
         message=message,
         kind=Notification.Kind.DELIVERY_FAILED,
@@ -30,7 +34,9 @@ def notify_delivery_failure(*, message: Message) -> Notification | None:
     if notification is None or message.sender is None:
         return None  # nobody to tell, or already told about this message
     if settings_for(message.sender).failure_emails and message.sender.email:
-        email_notification.delay_on_commit(notification.pk)  # type: ignore[attr-defined]
+        notification.email = Notification.Email.PENDING
+        notification.save(update_fields=["email"])
+        enqueue_on_commit(tasks.email_notification, notification.pk)
     return notification
 
 

@@ -1,8 +1,11 @@
 """Emails to staff about new client messages: one per thread per burst, and digests.
 
-A client's message (SMS, MMS or portal) starts a short wait; messages arriving meanwhile join the
-same email. Each staff member gets it only when the thread is within their scope, they asked for
-emails, and they have not read the thread since. Never for contacts marked as spam.
+A client's message (SMS, MMS or portal) opens a burst, or joins the open one, in the message's
+own transaction (a row in PostgreSQL, nothing else). After commit a task is asked to send it once
+the burst is complete (ALERT_COALESCE_SECONDS); a sweeper on beat sends any burst whose task was
+lost. The task claims the burst in the database, emails each staff member in scope who asked for
+emails and has not read the thread since, and records each one reached: a retry after a failure
+emails only those not reached yet, and nobody twice.
 """
 
 from __future__ import annotations
@@ -12,19 +15,25 @@ import logging
 import zoneinfo
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from hona.models import User
+from hona.queueing import enqueue_on_commit
 from hona.text import one_line
 from messaging.models import Message, Thread, UnreadThread
-from messaging.queries import notification_setting, scoped_unread
+from notifications import tasks
+from notifications.models import AlertBurst, NotificationSettings
+from notifications.queries import notification_setting, scoped_unread
 
 logger = logging.getLogger(__name__)
+
+LEASE = datetime.timedelta(minutes=2)  # longer than emailing one thread's staff takes
+MAX_ATTEMPTS = 8
+SWEEP_AFTER = datetime.timedelta(minutes=2)  # a burst this late was never sent by its task
 
 
 def in_scope(user: User, thread: Thread, assigned_project_ids: set[int]) -> bool:
@@ -41,29 +50,49 @@ def in_scope(user: User, thread: Thread, assigned_project_ids: set[int]) -> bool
 
 
 def client_message_arrived(*, thread: Thread) -> None:
-    """Called when a client's message is stored: start (or join) this thread's burst."""
-    from notifications.tasks import send_thread_alerts
+    """A client's message was stored: open this thread's burst, or join the open one.
 
+    Runs in the message's transaction and writes one row at most; the task is queued on commit.
+    """
     if thread.is_spam:
         return
+    if AlertBurst.objects.filter(thread=thread, claimed_at__isnull=True).exists():
+        return  # joins the burst already waiting for its email
     delay = settings.ALERT_COALESCE_SECONDS
-    if cache.add(f"alert-burst:{thread.pk}", 1, timeout=delay + 60):
-        thread_id = thread.pk
-        transaction.on_commit(
-            lambda: send_thread_alerts.apply_async((thread_id,), countdown=delay), robust=True
+    try:
+        with transaction.atomic():
+            AlertBurst.objects.create(
+                thread=thread, due_at=timezone.now() + datetime.timedelta(seconds=delay)
+            )
+    except IntegrityError:
+        return  # another message of this thread opened it a moment ago
+    enqueue_on_commit(tasks.send_thread_alerts, thread.pk, countdown=delay)
+
+
+def _claim(thread_id: int) -> AlertBurst | None:
+    """Take the thread's oldest unsent burst for this run, unless another run holds it."""
+    now = timezone.now()
+    with transaction.atomic():
+        burst = (
+            AlertBurst.objects.select_for_update(skip_locked=True)
+            .filter(thread_id=thread_id, done_at__isnull=True)
+            .order_by("opened_at", "pk")
+            .first()
         )
+        if burst is None or (burst.lease_until is not None and burst.lease_until > now):
+            return None
+        if burst.attempts >= MAX_ATTEMPTS:  # tried by task retries and sweeps alike: stop
+            burst.done_at, burst.lease_until, burst.gave_up = now, None, True
+            burst.save(update_fields=["done_at", "lease_until", "gave_up"])
+            return None
+        burst.claimed_at = burst.claimed_at or now
+        burst.lease_until = now + LEASE
+        burst.attempts += 1
+        burst.save(update_fields=["claimed_at", "lease_until", "attempts"])
+    return burst
 
 
-def send_thread_alerts(*, thread_id: int) -> int:
-    """Email each staff member in scope who has not read the thread; returns how many."""
-    cache.delete(f"alert-burst:{thread_id}")
-    thread = (
-        Thread.objects.select_related("contact", "current_project", "organization")
-        .filter(pk=thread_id)
-        .first()
-    )
-    if thread is None or thread.is_spam:
-        return 0
+def _recipients(thread: Thread, already: set[int]) -> list[tuple[User, list[Message]]]:
     unread = {
         row.user_id: row.since
         for row in UnreadThread.objects.filter(thread=thread).only("user_id", "since")
@@ -71,10 +100,11 @@ def send_thread_alerts(*, thread_id: int) -> int:
     users = User.objects.filter(pk__in=unread, is_active=True).select_related(
         "notification_settings"
     )
-    link = settings.PUBLIC_BASE_URL + reverse("messaging:thread-detail", args=[thread.pk])
-    sent = 0
+    found = []
     for user in users:
-        if not user.email or not notification_setting(user, "email_immediately"):
+        if user.pk in already or not user.email:
+            continue
+        if not notification_setting(user, "email_immediately"):
             continue
         assigned = set(user.assigned_projects.values_list("pk", flat=True))
         if not in_scope(user, thread, assigned):
@@ -84,25 +114,78 @@ def send_thread_alerts(*, thread_id: int) -> int:
                 thread=thread, direction=Message.Direction.INBOUND, created_at__gte=unread[user.pk]
             ).order_by("created_at")[:10]
         )
-        if not messages:
-            continue
-        about = thread.contact.name + (
-            f" ({thread.current_project.name})" if thread.current_project else ""
-        )
-        body = render_to_string(
-            "notifications/email/new_messages.txt",
-            {
-                "user": user,
-                "thread": thread,
-                "messages": messages,
-                "link": link,
-                "settings_url": settings.PUBLIC_BASE_URL + reverse("notifications:settings"),
-            },
-        )
-        # Names are one line by validation; older rows must not stop the alert either.
-        send_mail(one_line(f"New message from {about}"), body, None, [user.email])
-        sent += 1
+        if messages:
+            found.append((user, messages))
+    return found
+
+
+def send_thread_alerts(*, thread_id: int) -> int:
+    """Email the thread's open burst to each staff member it concerns; returns how many now.
+
+    Raises when the mail server fails, after recording whom it reached: the task retries.
+    """
+    burst = _claim(thread_id)
+    if burst is None:
+        return 0
+    thread = (
+        Thread.objects.select_related("contact", "current_project", "organization")
+        .filter(pk=thread_id)
+        .first()
+    )
+    sent_to = [int(pk) for pk in burst.sent_to]
+    recipients = [] if thread is None or thread.is_spam else _recipients(thread, set(sent_to))
+    link = settings.PUBLIC_BASE_URL + reverse("messaging:thread-detail", args=[thread_id])
+    sent = 0
+    try:
+        for user, messages in recipients:
+            assert thread is not None
+            about = thread.contact.name + (
+                f" ({thread.current_project.name})" if thread.current_project else ""
+            )
+            body = render_to_string(
+                "notifications/email/new_messages.txt",
+                {
+                    "user": user,
+                    "thread": thread,
+                    "messages": messages,
+                    "link": link,
+                    "settings_url": settings.PUBLIC_BASE_URL + reverse("notifications:settings"),
+                },
+            )
+            # Names are one line by validation; older rows must not stop the alert either.
+            send_mail(one_line(f"New message from {about}"), body, None, [user.email])
+            sent_to.append(user.pk)
+            sent += 1
+            AlertBurst.objects.filter(pk=burst.pk).update(sent_to=sent_to)
+    except Exception:
+        # Whom it reached is kept; let the next attempt go at once, without waiting for the lease.
+        AlertBurst.objects.filter(pk=burst.pk).update(lease_until=None)
+        raise
+    AlertBurst.objects.filter(pk=burst.pk).update(done_at=timezone.now(), lease_until=None)
     return sent
+
+
+def give_up_on_alerts(*, thread_id: int, error: str) -> None:
+    """The mail server stayed unavailable through every retry: stop, and say so in the log."""
+    logger.warning("Gave up the alert email of thread %s: %s", thread_id, error)
+    AlertBurst.objects.filter(thread_id=thread_id, done_at__isnull=True).update(
+        done_at=timezone.now(), lease_until=None, gave_up=True
+    )
+
+
+def sweep_alerts(*, now: datetime.datetime | None = None, limit: int = 200) -> int:
+    """Queue the bursts whose task never ran (the broker was down); returns how many."""
+    now = now or timezone.now()
+    late = (
+        AlertBurst.objects.filter(done_at__isnull=True, due_at__lt=now - SWEEP_AFTER)
+        .exclude(lease_until__gt=now)
+        .values_list("thread_id", flat=True)
+        .distinct()[:limit]
+    )
+    thread_ids = list(late)
+    for thread_id in thread_ids:
+        tasks.send_thread_alerts.delay(thread_id)
+    return len(thread_ids)
 
 
 def _local_now(user: User, now: datetime.datetime) -> datetime.datetime:
@@ -110,10 +193,33 @@ def _local_now(user: User, now: datetime.datetime) -> datetime.datetime:
     return now.astimezone(zoneinfo.ZoneInfo(zone))
 
 
-def send_due_digests(*, now: datetime.datetime | None = None) -> int:
-    """Daily and weekly digests whose time has come in each firm's time zone; returns how many."""
-    from notifications.models import NotificationSettings
+def _claim_digest(
+    row: NotificationSettings, *, daily: bool, weekly: bool, day: datetime.date
+) -> bool:
+    """Mark today's digest as this run's before sending it: a second beat run finds it taken."""
+    unchanged = NotificationSettings.objects.filter(
+        pk=row.pk,
+        last_daily_digest_on=row.last_daily_digest_on,
+        last_weekly_digest_on=row.last_weekly_digest_on,
+    )
+    if row.last_daily_digest_on is None:
+        unchanged = unchanged.filter(last_daily_digest_on__isnull=True)
+    if row.last_weekly_digest_on is None:
+        unchanged = unchanged.filter(last_weekly_digest_on__isnull=True)
+    marks = {}
+    if daily:
+        marks["last_daily_digest_on"] = day
+    if weekly:
+        marks["last_weekly_digest_on"] = day
+    return unchanged.update(**marks, updated_at=timezone.now()) == 1
 
+
+def send_due_digests(*, now: datetime.datetime | None = None) -> int:
+    """Daily and weekly digests whose time has come in each firm's time zone; returns how many.
+
+    Each is claimed in the database before it is sent, so beat running twice sends it once; one
+    the mail server refused is released again and goes at the next run.
+    """
     now = now or timezone.now()
     due = NotificationSettings.objects.filter(user__is_active=True).filter(
         daily_digest=True
@@ -130,34 +236,36 @@ def send_due_digests(*, now: datetime.datetime | None = None) -> int:
         )
         if not (daily or weekly):
             continue
+        if not _claim_digest(row, daily=daily, weekly=weekly, day=local.date()):
+            continue  # another run of beat has it
         user.notification_settings = row
         threads = list(
             Thread.objects.filter(pk__in=scoped_unread(user).values("thread_id"))
             .select_related("contact", "current_project")
             .order_by("-last_message_at")[:50]
         )
-        if threads:
-            body = render_to_string(
-                "notifications/email/digest.txt",
-                {
-                    "user": user,
-                    "threads": threads,
-                    "base": settings.PUBLIC_BASE_URL,
-                    "weekly": weekly and not daily,
-                },
+        if not threads:
+            continue
+        body = render_to_string(
+            "notifications/email/digest.txt",
+            {
+                "user": user,
+                "threads": threads,
+                "base": settings.PUBLIC_BASE_URL,
+                "weekly": weekly and not daily,
+            },
+        )
+        kind = "Daily" if daily else "Weekly"
+        count = len(threads)
+        subject = f"{kind} digest: {count} unread conversation{'s' if count != 1 else ''}"
+        try:
+            send_mail(subject, body, None, [user.email])
+        except Exception as error:
+            logger.warning("Digest for user %s not sent, tried again later: %r", user.pk, error)
+            NotificationSettings.objects.filter(pk=row.pk).update(
+                last_daily_digest_on=row.last_daily_digest_on,
+                last_weekly_digest_on=row.last_weekly_digest_on,
             )
-            kind = "Daily" if daily else "Weekly"
-            count = len(threads)
-            send_mail(
-                f"{kind} digest: {count} unread conversation{'s' if count != 1 else ''}",
-                body,
-                None,
-                [user.email],
-            )
-            sent += 1
-        if daily:
-            row.last_daily_digest_on = local.date()
-        if weekly:
-            row.last_weekly_digest_on = local.date()
-        row.save(update_fields=["last_daily_digest_on", "last_weekly_digest_on", "updated_at"])
+            continue
+        sent += 1
     return sent

@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = "Notifications"
+
+    def ready(self) -> None:
+        from messaging import events
+        from notifications import handlers
+
+        events.subscribe(events.MessageRecorded, handlers.alert_staff_to_client_message)
+        events.subscribe(events.MessageFailed, handlers.tell_sender_their_message_failed)

@@ -7,8 +7,7 @@ from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from hona.models import User
-from messaging.queries import notification_setting
-from notifications.queries import badge_counts
+from notifications.queries import badge_counts, notification_setting
 
 
 def unread_badge(request: HttpRequest) -> dict[str, Any]:

@@ -7,6 +7,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class NotificationSettings(models.Model):
@@ -68,10 +69,21 @@ class Notification(models.Model):
     message = models.ForeignKey(
         "messaging.Message", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
+
+    class Email(models.TextChoices):
+        NONE = "", "Not emailed"
+        PENDING = "pending", "To be emailed"
+        SENT = "sent", "Emailed"
+        GAVE_UP = "gave_up", "The email could not be sent"
+
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # Whether the notice also goes by email, and how far that got: a task sends it after commit,
+    # and a sweeper on beat re-queues one whose task never ran (the broker was down).
+    email = models.CharField(max_length=8, choices=Email.choices, default=Email.NONE, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -82,6 +94,11 @@ class Notification(models.Model):
                 name="notification_unread",
             ),
             models.Index(fields=["user", "-created_at"], name="notification_user_recent"),
+            models.Index(
+                fields=["created_at"],
+                condition=Q(email="pending"),
+                name="notification_email_pending",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -91,3 +108,42 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class AlertBurst(models.Model):
+    """Client messages of one thread that share one alert email to staff.
+
+    Opened, in the message's own transaction, by the first client message of a burst; later ones
+    join it until a task claims it (ALERT_COALESCE_SECONDS later). The claim and every recipient
+    it reached are kept here, so a retry after a failure (the mail server refused) emails only
+    those not yet emailed, and two tasks never send the same burst.
+    """
+
+    thread = models.ForeignKey("messaging.Thread", on_delete=models.CASCADE, related_name="+")
+    opened_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField(help_text="When the burst is complete and its email may go.")
+    claimed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a task took it; later messages open a new burst."
+    )
+    lease_until = models.DateTimeField(
+        null=True, blank=True, help_text="A task is sending it; others keep off until then."
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_to = models.JSONField(default=list, blank=True, help_text="Staff already emailed.")
+    done_at = models.DateTimeField(null=True, blank=True)
+    gave_up = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["thread"],
+                condition=Q(claimed_at__isnull=True),
+                name="alert_burst_one_open_per_thread",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["due_at"], condition=Q(done_at__isnull=True), name="alert_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Alert for thread {self.thread_id}"

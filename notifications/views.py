@@ -14,11 +14,10 @@ from django_htmx.http import trigger_client_event
 
 from hona.http import AuthenticatedHttpRequest, safe_next
 from hona.models import User
-from messaging.queries import unread_threads_for_badge
 from notifications.actions import dismiss_settings_banner, mark_notification_read, save_own_settings
 from notifications.forms import NotificationSettingsForm
 from notifications.models import Notification, NotificationSettings
-from notifications.queries import badge_counts, unread_notices
+from notifications.queries import badge_counts, unread_notices, unread_threads_for_badge
 
 
 @never_cache

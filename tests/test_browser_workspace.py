@@ -276,7 +276,7 @@ def test_a_day_at_the_desk_search_open_read_send_archive(
 ) -> None:
     """Find a client by search, open the thread (the dot clears for me, not my colleague), answer,
     then archive it: it leaves All and waits under Archived."""
-    from messaging.queries import unread_thread_count
+    from notifications.queries import unread_thread_count
 
     make_contact(firm, "Richard Roe", phone="(212) 555-0199")
     receive(thread, "Did you get my documents?")

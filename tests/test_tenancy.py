@@ -17,8 +17,8 @@ from messaging.queries import (
     get_contact_for_user,
     get_template_for_user,
     get_thread_for_user,
-    unread_thread_count,
 )
+from notifications.queries import unread_thread_count
 from projects.actions import create_project
 from projects.models import Project
 from projects.queries import get_project_for_user

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from hona.models import Organization, User
 from messaging import actions
 from messaging.models import Contact, Message, Thread, UnreadThread
-from messaging.queries import unread_thread_count
+from notifications.queries import unread_thread_count
 from projects.actions import create_project
 from tests.conftest import receive, write
 

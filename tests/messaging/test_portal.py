@@ -17,7 +17,7 @@ from hona.models import Organization, User
 from messaging import actions
 from messaging.models import Contact, Message, Thread
 from messaging.portal import SESSION_KEY, portal_url
-from messaging.queries import unread_thread_count
+from notifications.queries import unread_thread_count
 
 PDF = b"%PDF-1.4\n" + b"0" * 2000
 PNG = b"\x89PNG\r\n\x1a\n" + b"1" * 200

@@ -16,8 +16,9 @@ from django.utils import timezone
 from hona.models import Organization, User
 from messaging import actions
 from messaging.models import Contact, Message, Thread
-from messaging.queries import CONVERSATIONS_PAGE, unread_thread_count
+from messaging.queries import CONVERSATIONS_PAGE
 from messaging.sms import MemoryBackend
+from notifications.queries import unread_thread_count
 from projects.actions import create_project
 from tests.conftest import receive, write
 

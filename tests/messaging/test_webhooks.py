@@ -12,7 +12,7 @@ from twilio.request_validator import RequestValidator
 from hona.models import Organization, User
 from messaging import actions
 from messaging.models import ConsentEvent, Contact, Message, Thread
-from messaging.queries import unread_thread_count
+from notifications.queries import unread_thread_count
 from projects.actions import create_project
 from tests.fakes.twilio import FakeTwilio
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from hona.actions import create_organization, create_staff_user
 from hona.models import Organization, User
 from messaging.models import Contact, Thread, UnreadThread
-from messaging.queries import unread_thread_count
+from notifications.queries import unread_thread_count
 
 pytestmark = [pytest.mark.bench, pytest.mark.django_db]
 

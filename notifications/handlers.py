@@ -1,0 +1,17 @@
+"""What notifications does when messaging announces something (registered in apps.py)."""
+
+from __future__ import annotations
+
+from messaging.events import MessageFailed, MessageRecorded
+from notifications.actions import notify_delivery_failure
+from notifications.alerts import client_message_arrived
+
+
+def alert_staff_to_client_message(event: MessageRecorded) -> None:
+    message = event.message
+    if event.live and message.is_inbound:
+        client_message_arrived(thread=message.thread)
+
+
+def tell_sender_their_message_failed(event: MessageFailed) -> None:
+    notify_delivery_failure(message=event.message)
