@@ -21,13 +21,19 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.text import get_valid_filename
 
+from cms_sync import tasks
 from cms_sync.clio import ClioClient
 from cms_sync.clio_documents import document_details, download_document, list_documents
 from cms_sync.errors import FilingRejected, FilingUnavailable
 from cms_sync.models import Integration, PendingDocument
 from hona.models import User
+from hona.queueing import enqueue_on_commit
 from messaging import actions
+from messaging import tasks as messaging_tasks
+from messaging.delivery import fail_message
+from messaging.failures import Failure
 from messaging.models import Attachment, Message, Thread
+from notifications.actions import notify_documents_not_sent
 from projects.models import Project
 
 logger = logging.getLogger(__name__)
@@ -72,8 +78,6 @@ def documents_for(
     *, integration: Integration, matter_id: str, query: str, page_token: str
 ) -> dict[str, Any] | None:
     """The listing if ready; otherwise start loading it and return None."""
-    from cms_sync.tasks import load_documents
-
     if page_token and _cursor(integration.pk, page_token, matter_id, query) is None:
         return {"items": [], "next": "", "error": PAGE_EXPIRED}
     key = listing_key(integration.pk, matter_id, query, page_token)
@@ -81,7 +85,7 @@ def documents_for(
     if found is not None:
         return found
     if cache.add(key + ":loading", 1, timeout=30):
-        load_documents.delay(integration.pk, matter_id, query, page_token)
+        tasks.load_documents.delay(integration.pk, matter_id, query, page_token)
     return None
 
 
@@ -106,8 +110,6 @@ def load_documents(*, integration_id: int, matter_id: str, query: str, page_toke
 def send_documents(*, thread: Thread, sender: User, body: str, document_ids: list[str]) -> Message:
     """An outbound message carrying documents from the case: checked and fetched, then
     delivered. Only the ids are taken from the browser; names and matters come from Clio."""
-    from cms_sync.tasks import fetch_documents
-
     chosen = list(dict.fromkeys(i for i in document_ids if i.isdigit()))
     actions.check_staff_quota(user=sender)
     message = actions.record_message(
@@ -122,8 +124,7 @@ def send_documents(*, thread: Thread, sender: User, body: str, document_ids: lis
     PendingDocument.objects.bulk_create(
         PendingDocument(message=message, document_id=document_id) for document_id in chosen
     )
-    message_id = message.pk
-    transaction.on_commit(lambda: fetch_documents.delay(message_id), robust=True)
+    enqueue_on_commit(tasks.fetch_documents, message.pk)
     return message
 
 
@@ -246,10 +247,6 @@ def fetch_documents(*, message_id: int) -> float | None:
 def _hand_over(message: Message) -> None:
     """Deliver what is left; tell the sender what was not sent (or fail the message when
     nothing is left to send)."""
-    from messaging.delivery import fail_message
-    from messaging.tasks import deliver_message
-    from notifications.actions import notify_documents_not_sent
-
     Message.objects.filter(pk=message.pk).update(media_pending=0)
     reasons = list(
         PendingDocument.objects.filter(message=message, failed=True)
@@ -257,8 +254,11 @@ def _hand_over(message: Message) -> None:
         .values_list("refusal", flat=True)
     )
     if not message.body.strip() and not message.attachments.exists():
-        fail_message(message, " ".join(reasons) or "None of the chosen documents could be sent.")
+        fail_message(
+            message,
+            code=Failure.DOCUMENTS_REFUSED,
+            reason=" ".join(reasons) or "None of the chosen documents could be sent.",
+        )
         return
     notify_documents_not_sent(message=message, reasons=reasons)
-    message_id = message.pk
-    transaction.on_commit(lambda: deliver_message.delay(message_id), robust=True)
+    enqueue_on_commit(messaging_tasks.deliver_message, message.pk)

@@ -23,8 +23,9 @@ from django.utils import timezone
 from hona.models import Organization
 from hona.net import on_origin, same_origin
 from hona.phones import format_phone, parse_phone
-from messaging import actions, events
-from messaging.models import Attachment, ConsentEvent, Contact, InboundMedia, Message, Thread
+from hona.queueing import enqueue_on_commit
+from messaging import actions, events, tasks
+from messaging.models import Attachment, Contact, InboundMedia, Message, Thread
 
 logger = logging.getLogger(__name__)
 
@@ -73,23 +74,6 @@ def keyword_of(body: str) -> str:
     return body.strip().upper()
 
 
-@transaction.atomic
-def set_sms_opt_out(*, contact: Contact, opted_out: bool, keyword: str, source: str) -> None:
-    """Record a STOP or START (kept in the history) and mirror it on the contact."""
-    now = timezone.now()
-    ConsentEvent.objects.create(
-        organization_id=contact.organization_id,
-        contact=contact,
-        kind=ConsentEvent.Kind.OPTED_OUT if opted_out else ConsentEvent.Kind.OPTED_IN,
-        keyword=keyword[:20],
-        source=source[:40],
-        created_at=now,
-    )
-    contact.sms_opted_out = opted_out
-    contact.sms_opted_out_at = now if opted_out else None
-    contact.save(update_fields=["sms_opted_out", "sms_opted_out_at", "updated_at"])
-
-
 def _contact_for(organization: Organization, phone: str) -> Contact:
     """The firm's contact with this number, or a new lead with its own thread."""
     existing = Contact.objects.for_organization(organization).filter(phone=phone).first()
@@ -124,8 +108,6 @@ def _normalise(number: str) -> str:
 
 def receive_sms(sms: InboundSms) -> Received:
     """Store an inbound SMS/MMS exactly once and bring its thread up to date."""
-    from messaging.tasks import fetch_inbound_media
-
     if Message.objects.filter(provider_sid=sms.sid).exists():
         return Received(None, duplicate=True)
     organization = Organization.objects.filter(sms_number=_normalise(sms.to)).first()
@@ -138,9 +120,11 @@ def receive_sms(sms: InboundSms) -> Received:
             thread = Thread.objects.select_for_update().get(contact=contact)
             word = keyword_of(sms.body)
             if word in OPT_OUT_WORDS and not contact.sms_opted_out:
-                set_sms_opt_out(contact=contact, opted_out=True, keyword=word, source="inbound SMS")
+                actions.set_sms_opt_out(
+                    contact=contact, opted_out=True, keyword=word, source="inbound SMS"
+                )
             elif word in OPT_IN_WORDS and contact.sms_opted_out:
-                set_sms_opt_out(
+                actions.set_sms_opt_out(
                     contact=contact, opted_out=False, keyword=word, source="inbound SMS"
                 )
             message = actions.record_message(
@@ -165,10 +149,12 @@ def receive_sms(sms: InboundSms) -> Received:
                             url=url[:1000] if fetchable else "",
                             content_type=kind[:127],
                             failed=not fetchable,
+                            failure="" if fetchable else InboundMedia.Failure.NOT_TWILIO,
                         )
                     )
                 InboundMedia.objects.bulk_create(rows)
-                fetch_inbound_media.delay_on_commit(message.pk)  # type: ignore[attr-defined]
+                # After commit; a sweeper fetches them if the broker is down then.
+                enqueue_on_commit(tasks.fetch_inbound_media, message.pk)
     except IntegrityError:
         # Twilio retried while the first delivery was being stored: that one wins.
         if Message.objects.filter(provider_sid=sms.sid).exists():
@@ -189,31 +175,41 @@ def _download(url: str) -> requests.Response:
     return response
 
 
+def _fail_media(media: InboundMedia, code: str) -> None:
+    InboundMedia.objects.filter(pk=media.pk).update(failed=True, failure=code)
+
+
 def fetch_inbound_media(*, message_id: int, final_attempt: bool) -> None:
-    """Download an inbound MMS's files from Twilio."""
+    """Download an inbound MMS's files from Twilio. Raises MediaFetchError to try again later;
+    on the last attempt, what could not be fetched is marked failed (with its code)."""
     message = Message.objects.filter(pk=message_id, direction=Message.Direction.INBOUND).first()
     if message is None:
         return
     for media in message.inbound_media.filter(attachment__isnull=True, failed=False):
         if not is_twilio_media_url(media.url):  # stored before this check existed
             _refused_media(media.url, message_id)
-            InboundMedia.objects.filter(pk=media.pk).update(failed=True)
+            _fail_media(media, InboundMedia.Failure.NOT_TWILIO)
             continue
         try:
             response = _download(media.url)
         except requests.RequestException as error:
             if final_attempt:
-                break
+                _fail_media(media, InboundMedia.Failure.UNAVAILABLE)
+                continue
             raise MediaFetchError(str(error)) from None
         if response.status_code >= 500 or response.status_code == 429:
             if final_attempt:
-                break
+                _fail_media(media, InboundMedia.Failure.UNAVAILABLE)
+                continue
             raise MediaFetchError(f"Twilio answered {response.status_code}")
         if response.status_code != 200 or len(response.content) > MEDIA_MAX_BYTES:
             logger.warning(
                 "Media %s of message %s: HTTP %s", media.pk, message_id, response.status_code
             )
-            InboundMedia.objects.filter(pk=media.pk).update(failed=True)
+            too_large = response.status_code == 200
+            _fail_media(
+                media, InboundMedia.Failure.TOO_LARGE if too_large else InboundMedia.Failure.REFUSED
+            )
             continue
         content_type = response.headers.get("Content-Type", media.content_type)
         _attach(media, response.content, content_type.split(";")[0].strip() or media.content_type)
@@ -235,6 +231,10 @@ def _attach(media: InboundMedia, content: bytes, content_type: str) -> None:
     message = media.message
     name = f"mms-{message.pk}-{media.position + 1}.{extension}"
     with transaction.atomic():
+        # A sweep and a retry may fetch the same file: the first to store it wins.
+        locked = InboundMedia.objects.select_for_update().filter(pk=media.pk).first()
+        if locked is None or locked.attachment_id is not None:
+            return
         attachment = Attachment(
             organization_id=message.organization_id,
             message=message,

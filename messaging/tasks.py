@@ -1,4 +1,4 @@
-"""The async boundary for messaging: load by id, call an action, retry with backoff."""
+"""The async boundary for messaging: load by id, call the action, retry by the one policy."""
 
 from __future__ import annotations
 
@@ -7,20 +7,15 @@ from typing import Any
 
 from celery import shared_task
 
+from hona.retry import is_last_attempt, retry
+from messaging import delivery, inbound, notices
 from messaging.sms import SmsUnavailable
-
-
-def _backoff(retries: int, base: int = 5, cap: int = 600) -> int:
-    return int(min(cap, base * 2**retries))
 
 
 @shared_task(bind=True, max_retries=8, acks_late=True)
 def deliver_message(self: Any, message_id: int) -> None:
-    from messaging.delivery import deliver_message as deliver
-    from messaging.delivery import give_up_on_sms
-
     try:
-        deliver(message_id=message_id)
+        delivery.deliver_message(message_id=message_id)
     except SmsUnavailable as error:
         if error.retry_in is not None:
             # Paced, not failed: wait in the broker, without using up a retry (in-process: here).
@@ -30,47 +25,38 @@ def deliver_message(self: Any, message_id: int) -> None:
             else:
                 deliver_message.apply_async((message_id,), countdown=max(error.retry_in, 0.1))
             return
-        if self.request.retries >= self.max_retries:
-            give_up_on_sms(message_id=message_id, error=str(error))
+        if is_last_attempt(self):
+            delivery.give_up_on_sms(message_id=message_id, error=str(error))
             return
-        raise self.retry(exc=error, countdown=_backoff(self.request.retries)) from None
+        retry(self, error)
 
 
-@shared_task(bind=True, max_retries=4, acks_late=True)
-def email_message(self: Any, message_id: int, reason: str) -> None:
-    from messaging.delivery import email_delivery
-
-    final = self.request.retries >= self.max_retries
+@shared_task(bind=True, max_retries=6, acks_late=True)
+def email_message(self: Any, message_id: int) -> None:
     try:
-        email_delivery(message_id=message_id, reason=reason, final_attempt=final)
+        delivery.email_delivery(message_id=message_id, final_attempt=is_last_attempt(self))
     except Exception as error:
-        raise self.retry(exc=error, countdown=_backoff(self.request.retries, base=30)) from None
+        retry(self, error, base=30)
 
 
 @shared_task(acks_late=True)
 def reconcile_messages() -> int:
-    from messaging.delivery import reconcile_messages as reconcile
-
-    return reconcile()
+    return delivery.reconcile_messages()
 
 
 @shared_task(bind=True, max_retries=6, acks_late=True)
 def fetch_inbound_media(self: Any, message_id: int) -> None:
-    from messaging.inbound import MediaFetchError
-    from messaging.inbound import fetch_inbound_media as fetch
-
-    final = self.request.retries >= self.max_retries
     try:
-        fetch(message_id=message_id, final_attempt=final)
-    except MediaFetchError as error:
-        raise self.retry(exc=error, countdown=_backoff(self.request.retries)) from None
+        inbound.fetch_inbound_media(message_id=message_id, final_attempt=is_last_attempt(self))
+    except inbound.MediaFetchError as error:
+        retry(self, error)
 
 
 @shared_task(bind=True, max_retries=3, acks_late=True)
 def send_portal_link(self: Any, contact_id: int) -> None:
-    from messaging.notices import deliver_portal_link
-
     try:
-        deliver_portal_link(contact_id=contact_id)
+        notices.deliver_portal_link(contact_id=contact_id)
     except OSError as error:
-        raise self.retry(exc=error, countdown=_backoff(self.request.retries, base=30)) from None
+        if is_last_attempt(self):
+            return
+        retry(self, error, base=30)

@@ -17,7 +17,7 @@ from django.urls import reverse
 from hona.env import Env
 from hona.models import User
 from messaging import actions
-from messaging.delivery import download_url, media_url
+from messaging.links import download_url, media_url
 from messaging.models import Attachment, Thread
 from messaging.portal import portal_url
 from projects.actions import create_project

@@ -140,7 +140,7 @@ def test_rate_limits_are_retried_and_the_message_is_sent_once(
 def test_a_server_error_is_retried_without_sending_twice(
     fake_twilio: FakeTwilio, thread: Thread, send: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(delivery, "LOST_AFTER", datetime.timedelta(0))
+    monkeypatch.setattr(delivery.sms, "LOST_AFTER", datetime.timedelta(0))
     fake_twilio.fail_next("500")
     message = send(thread)
     assert len(fake_twilio.messages) == 1
@@ -150,7 +150,7 @@ def test_a_server_error_is_retried_without_sending_twice(
 def test_a_lost_answer_is_found_at_twilio_instead_of_sending_again(
     fake_twilio: FakeTwilio, thread: Thread, send: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(delivery, "LOST_AFTER", datetime.timedelta(0))
+    monkeypatch.setattr(delivery.sms, "LOST_AFTER", datetime.timedelta(0))
     fake_twilio.fail_next("drop-after-accept")  # Twilio took it, the answer never came
     message = send(thread)
     assert len(fake_twilio.messages) == 1

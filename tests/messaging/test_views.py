@@ -598,7 +598,7 @@ def test_staff_download_files_and_twilio_fetches_them_from_a_signed_link(
 def test_files_are_never_kept_in_a_cache_except_the_short_lived_copy_twilio_fetches(
     signed_in: Client, thread: Thread
 ) -> None:
-    from messaging.delivery import download_url, media_url
+    from messaging.links import download_url, media_url
 
     message = actions.record_message(
         thread=thread, direction="in", body="", channel="mms", status="received",

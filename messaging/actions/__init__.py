@@ -1,0 +1,65 @@
+"""Every write to contacts, threads, messages, templates and read state goes through here."""
+
+from messaging.actions.contacts import (
+    apply_phone,
+    create_contact,
+    mark_phone_not_textable,
+    revoke_portal_links,
+    set_sms_opt_out,
+    start_conversation,
+    update_contact,
+)
+from messaging.actions.messages import (
+    PREVIEW_LENGTH,
+    REDACTED_TEXT,
+    preview_of,
+    receive_portal_message,
+    record_message,
+    redact_messages,
+    send_message,
+)
+from messaging.actions.quota import QUOTA_WINDOW, QuotaReached, check_staff_quota
+from messaging.actions.templates import create_template, delete_template, update_template
+from messaging.actions.threads import (
+    add_contact_to_project,
+    ensure_thread,
+    mark_thread_read,
+    mark_thread_unread_for_colleagues,
+    set_thread_archived,
+    set_thread_flag,
+    set_thread_project,
+    set_thread_spam,
+)
+from messaging.uploads import NewFile
+
+__all__ = [
+    "PREVIEW_LENGTH",
+    "QUOTA_WINDOW",
+    "REDACTED_TEXT",
+    "NewFile",
+    "QuotaReached",
+    "add_contact_to_project",
+    "apply_phone",
+    "check_staff_quota",
+    "create_contact",
+    "create_template",
+    "delete_template",
+    "ensure_thread",
+    "mark_phone_not_textable",
+    "mark_thread_read",
+    "mark_thread_unread_for_colleagues",
+    "preview_of",
+    "receive_portal_message",
+    "record_message",
+    "redact_messages",
+    "revoke_portal_links",
+    "send_message",
+    "set_sms_opt_out",
+    "set_thread_archived",
+    "set_thread_flag",
+    "set_thread_project",
+    "set_thread_spam",
+    "start_conversation",
+    "update_contact",
+    "update_template",
+]

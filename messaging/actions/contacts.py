@@ -1,0 +1,169 @@
+"""Writes for contacts: created, edited, their reachability and consent, their links."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from hona.models import Organization, User
+from hona.phones import parse_phone
+from messaging.actions.quota import check_staff_quota
+from messaging.actions.threads import _check_same_firm, ensure_thread
+from messaging.models import (
+    ConsentEvent,
+    Contact,
+    Thread,
+)
+from projects.models import Project
+
+
+@transaction.atomic
+def set_sms_opt_out(*, contact: Contact, opted_out: bool, keyword: str, source: str) -> None:
+    """Record a STOP or START (kept in the history) and mirror it on the contact."""
+    now = timezone.now()
+    ConsentEvent.objects.create(
+        organization_id=contact.organization_id,
+        contact=contact,
+        kind=ConsentEvent.Kind.OPTED_OUT if opted_out else ConsentEvent.Kind.OPTED_IN,
+        keyword=keyword[:20],
+        source=source[:40],
+        created_at=now,
+    )
+    contact.sms_opted_out = opted_out
+    contact.sms_opted_out_at = now if opted_out else None
+    contact.save(update_fields=["sms_opted_out", "sms_opted_out_at", "updated_at"])
+
+
+def apply_phone(contact: Contact, raw_phone: str) -> None:
+    """Normalise a typed phone number onto the contact (E.164 + whether it can take texts)."""
+    if not raw_phone.strip():
+        contact.phone = ""
+        contact.phone_textable = False
+        contact.phone_not_textable_reason = ""
+        return
+    parsed = parse_phone(raw_phone)
+    contact.phone = parsed.e164
+    contact.phone_textable = parsed.textable
+    contact.phone_not_textable_reason = parsed.reason
+
+
+@transaction.atomic
+def create_contact(
+    *,
+    organization: Organization,
+    name: str,
+    kind: str = Contact.Kind.CLIENT,
+    phone: str = "",
+    email: str = "",
+    notification_preference: str = Contact.NotificationPreference.SMS,
+    projects: Sequence[Project] = (),
+    created_by: User | None = None,
+) -> Contact:
+    """Create a contact and its thread. Raises ValidationError for a bad phone or a duplicate."""
+    contact = Contact(
+        organization=organization,
+        name=name.strip(),
+        kind=kind,
+        email=email.strip(),
+        notification_preference=notification_preference,
+        created_by=created_by,
+    )
+    apply_phone(contact, phone)
+    contact.full_clean()
+    contact.save()
+    if projects:
+        _check_same_firm(organization, projects)
+        contact.projects.add(*projects)
+    ensure_thread(contact=contact)
+    return contact
+
+
+@transaction.atomic
+def mark_phone_not_textable(*, contact: Contact, reason: str) -> None:
+    contact.phone_textable = False
+    contact.phone_not_textable_reason = reason[:200]
+    contact.save(update_fields=["phone_textable", "phone_not_textable_reason", "updated_at"])
+
+
+@transaction.atomic
+def update_contact(
+    *,
+    contact: Contact,
+    name: str,
+    kind: str,
+    phone: str,
+    email: str,
+    notification_preference: str,
+) -> Contact:
+    """Staff edit a contact; a changed phone is checked again (and may become textable).
+
+    A new phone or email ends the contact's earlier portal and download links and portal
+    sessions: they were sent to the old number or address, which may now be someone else's.
+    """
+    reached_at = (contact.phone, contact.email.lower())
+    contact.name = name.strip()
+    contact.kind = kind
+    contact.email = email.strip()
+    contact.notification_preference = notification_preference
+    if phone.strip() != contact.phone_display and phone.strip() != contact.phone:
+        apply_phone(contact, phone)
+    contact.full_clean()
+    if (contact.phone, contact.email.lower()) != reached_at:
+        contact.portal_revoked_at = timezone.now()
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def revoke_portal_links(*, contact: Contact) -> None:
+    """Every portal and download link made so far stops working, and so does every portal
+    session opened with one (a new link can be sent afterwards)."""
+    contact.portal_revoked_at = timezone.now()
+    contact.save(update_fields=["portal_revoked_at", "updated_at"])
+
+
+@transaction.atomic
+def start_conversation(
+    *,
+    organization: Organization,
+    contact: Contact | None = None,
+    phone: str = "",
+    email: str = "",
+    started_by: User | None = None,
+) -> Thread:
+    """The thread of an existing contact, or of a new lead made from a phone number or email.
+
+    A new lead counts against `started_by`'s hourly quota of new conversations."""
+    if contact is not None:
+        if contact.organization_id != organization.pk:
+            raise ValidationError("That contact belongs to another firm.")
+        return ensure_thread(contact=contact)
+    phone, email = phone.strip(), email.strip()
+    if not phone and not email:
+        raise ValidationError("Choose a contact, or enter a phone number or an email address.")
+    if phone:
+        e164 = parse_phone(phone).e164
+        existing = Contact.objects.for_organization(organization).filter(phone=e164).first()
+    else:
+        existing = (
+            Contact.objects.for_organization(organization).filter(email__iexact=email).first()
+        )
+    if existing is not None:
+        return ensure_thread(contact=existing)
+    if started_by is not None:
+        check_staff_quota(user=started_by, new_conversation=True)
+    lead = create_contact(
+        organization=organization,
+        name=parse_phone(phone).e164 if phone else email,
+        kind=Contact.Kind.LEAD,
+        phone=phone,
+        email=email,
+        notification_preference=(
+            Contact.NotificationPreference.SMS if phone else Contact.NotificationPreference.EMAIL
+        ),
+        created_by=started_by,
+    )
+    return lead.thread

@@ -1,0 +1,174 @@
+"""Writes for messages: recorded in a thread, sent by staff, received in the portal, redacted."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from collections.abc import Sequence
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from hona.models import User
+from hona.queueing import enqueue_on_commit
+from messaging import events, tasks, uploads
+from messaging.actions.quota import check_staff_quota
+from messaging.actions.threads import mark_thread_unread_for_colleagues
+from messaging.models import (
+    MAX_BODY,
+    Attachment,
+    Contact,
+    Message,
+    Thread,
+)
+from messaging.uploads import NewFile
+
+PREVIEW_LENGTH = 120
+
+
+@transaction.atomic
+def record_message(
+    *,
+    thread: Thread,
+    direction: str,
+    body: str,
+    channel: str,
+    status: str,
+    sender: User | None = None,
+    files: Sequence[NewFile] = (),
+    created_at: datetime.datetime | None = None,
+    provider_sid: str = "",
+    media_pending: int = 0,
+) -> Message:
+    """Store one message (and its files) in a thread, and bring the thread up to date.
+
+    Files it on the thread's current project, un-archives the thread and, for a client message,
+    marks the thread unread for every active colleague (unless the contact is marked as spam).
+    """
+    if len(body) > MAX_BODY:
+        raise ValidationError(f"A message can be at most {MAX_BODY} characters long.")
+    if "\x00" in body or any("\x00" in f.name for f in files):
+        # PostgreSQL cannot store NUL in text; say so instead of failing at the INSERT.
+        raise ValidationError("The message has a NUL character in it. Remove it and send again.")
+    if not body.strip() and not files and not media_pending:
+        raise ValidationError("A message needs some text or a file.")
+    if sender is not None and sender.organization_id != thread.organization_id:
+        raise ValidationError("The sender belongs to another firm.")
+    when = created_at or timezone.now()
+    message = Message.objects.create(
+        organization_id=thread.organization_id,
+        thread=thread,
+        direction=direction,
+        body=body,
+        sender=sender,
+        channel=channel,
+        status=status,
+        provider_sid=provider_sid,
+        project_id=thread.current_project_id,
+        created_at=when,
+        status_changed_at=when,
+        media_pending=media_pending,
+    )
+    for new_file in files:
+        attachment = Attachment(
+            organization_id=thread.organization_id,
+            message=message,
+            filename=new_file.name,
+            content_type=new_file.content_type,
+            size=new_file.size,
+            source=new_file.source,
+        )
+        # Streams from the upload's temporary file (or moves it): never read whole into memory.
+        attachment.file.save(new_file.name, new_file.as_file(), save=False)
+        attachment.save()
+
+    inbound = direction == Message.Direction.INBOUND
+    fields = ["is_archived", "archived_at", "archived_by"]
+    thread.is_archived = False
+    thread.archived_at = None
+    thread.archived_by = None
+    if not thread.last_message_preview or when >= thread.last_message_at:
+        thread.last_message_at = when
+        thread.last_message_preview = preview_of(message, files) or "📎 Photo or file"
+        fields += ["last_message_at", "last_message_preview"]
+    if inbound and (thread.last_inbound_at is None or when > thread.last_inbound_at):
+        thread.last_inbound_at = when
+        fields.append("last_inbound_at")
+    thread.save(update_fields=fields)
+
+    if inbound and not thread.is_spam:
+        mark_thread_unread_for_colleagues(thread=thread, since=when)
+    # Filing to the case and alerts to staff subscribe to this (imported history is not live).
+    events.publish(events.MessageRecorded(message=message, live=created_at is None))
+    return message
+
+
+def preview_of(message: Message, files: Sequence[NewFile] = ()) -> str:
+    text = " ".join(message.body.split())
+    if not text and files:
+        text = f"📎 {files[0].name}" + (f" and {len(files) - 1} more" if len(files) > 1 else "")
+    if len(text) > PREVIEW_LENGTH:
+        text = text[: PREVIEW_LENGTH - 1].rstrip() + "…"
+    return text
+
+
+@transaction.atomic
+def send_message(
+    *, thread: Thread, sender: User, body: str, files: Sequence[NewFile] = ()
+) -> Message:
+    """A staff member's message: stored as queued, delivered by a task once committed."""
+    if sender.organization_id != thread.organization_id:
+        raise ValidationError("The sender belongs to another firm.")
+    check_staff_quota(user=sender)
+    files = uploads.accept(files, uploads.staff_limits())
+    message = record_message(
+        thread=thread,
+        direction=Message.Direction.OUTBOUND,
+        body=body,
+        channel=Message.Channel.PENDING,
+        status=Message.Status.QUEUED,
+        sender=sender,
+        files=files,
+    )
+    # After commit; if the broker is down then, the message stays queued and the sweeper sends it.
+    enqueue_on_commit(tasks.deliver_message, message.pk)
+    return message
+
+
+@transaction.atomic
+def receive_portal_message(*, contact: Contact, body: str, files: Sequence[NewFile]) -> Message:
+    """What a client writes or uploads in the portal: an inbound message on the portal channel."""
+    accepted = uploads.accept(files, uploads.portal_limits())
+    thread = Thread.objects.select_for_update().get(contact=contact)
+    return record_message(
+        thread=thread,
+        direction=Message.Direction.INBOUND,
+        body=body,
+        channel=Message.Channel.PORTAL,
+        status=Message.Status.RECEIVED,
+        files=[dataclasses.replace(f, source=Attachment.Source.PORTAL) for f in accepted],
+    )
+
+
+REDACTED_TEXT = "[Removed by Hona support]"
+
+
+@transaction.atomic
+def redact_messages(*, messages: Sequence[Message]) -> int:
+    """Platform support's only way to remove content: the text and files go, the record stays."""
+    now = timezone.now()
+    count = 0
+    for message in messages:
+        if message.redacted_at is not None:
+            continue
+        for attachment in message.attachments.all():
+            attachment.file.delete(save=False)
+            attachment.filename = "removed"
+            attachment.size = 0
+            attachment.save(update_fields=["file", "filename", "size"])
+        message.body = REDACTED_TEXT
+        message.redacted_at = now
+        message.save(update_fields=["body", "redacted_at"])
+        count += 1
+    return count

@@ -1,0 +1,121 @@
+"""Writes for threads: their one per contact, project, flag, archive, spam, and read state."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from hona.models import Organization, User
+from messaging.models import (
+    Contact,
+    Thread,
+    UnreadThread,
+)
+from projects.models import Project
+
+
+@transaction.atomic
+def ensure_thread(*, contact: Contact) -> Thread:
+    """The contact's one thread, created the first time it is needed."""
+    thread, _ = Thread.objects.get_or_create(
+        contact=contact,
+        defaults={
+            "organization_id": contact.organization_id,
+            "current_project": contact.projects.order_by("-created_at", "-id").first(),
+        },
+    )
+    return thread
+
+
+@transaction.atomic
+def add_contact_to_project(*, contact: Contact, project: Project) -> None:
+    _check_same_firm(contact.organization, [project])
+    contact.projects.add(project)
+    thread = ensure_thread(contact=contact)
+    if thread.current_project_id is None:
+        thread.current_project = project
+        thread.save(update_fields=["current_project"])
+        UnreadThread.objects.filter(thread=thread).update(thread_project_id=project.pk)
+
+
+def _check_same_firm(organization: Organization, projects: Iterable[Project]) -> None:
+    if any(project.organization_id != organization.pk for project in projects):
+        raise ValidationError("That project belongs to another firm.")
+
+
+@transaction.atomic
+def mark_thread_unread_for_colleagues(*, thread: Thread, since: datetime.datetime) -> None:
+    """One unread row per active staff member of the firm; an existing row keeps its time."""
+    user_ids = User.objects.filter(
+        organization_id=thread.organization_id, is_active=True
+    ).values_list("pk", flat=True)
+    UnreadThread.objects.bulk_create(
+        [
+            UnreadThread(
+                user_id=user_id,
+                thread=thread,
+                since=since,
+                thread_project_id=thread.current_project_id,
+                thread_flagged=thread.is_flagged,
+            )
+            for user_id in user_ids
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def mark_thread_read(*, user: User, thread: Thread) -> bool:
+    """Clear the thread for this user only (one DELETE). Returns whether anything was unread."""
+    deleted, _ = UnreadThread.objects.filter(user=user, thread=thread).delete()
+    return deleted > 0
+
+
+@transaction.atomic
+def set_thread_flag(*, thread: Thread, user: User, flagged: bool) -> None:
+    """Flag for the team's attention (visible to every colleague), or clear the flag."""
+    thread.is_flagged = flagged
+    thread.flagged_at = timezone.now() if flagged else None
+    thread.flagged_by = user if flagged else None
+    thread.save(update_fields=["is_flagged", "flagged_at", "flagged_by"])
+    UnreadThread.objects.filter(thread=thread).update(thread_flagged=flagged)
+
+
+@transaction.atomic
+def set_thread_archived(*, thread: Thread, user: User, archived: bool) -> None:
+    """Archive hides the thread until the next message in or out (see record_message)."""
+    thread.is_archived = archived
+    thread.archived_at = timezone.now() if archived else None
+    thread.archived_by = user if archived else None
+    thread.save(update_fields=["is_archived", "archived_at", "archived_by"])
+    if archived:
+        # The badge stays a pure count of rows: hidden threads have none.
+        UnreadThread.objects.filter(thread=thread).delete()
+
+
+@transaction.atomic
+def set_thread_spam(*, thread: Thread, user: User, spam: bool) -> None:
+    thread.is_spam = spam
+    thread.spam_marked_at = timezone.now() if spam else None
+    thread.spam_marked_by = user if spam else None
+    thread.save(update_fields=["is_spam", "spam_marked_at", "spam_marked_by"])
+    if spam:
+        UnreadThread.objects.filter(thread=thread).delete()
+
+
+@transaction.atomic
+def set_thread_project(*, thread: Thread, project: Project | None) -> None:
+    """Choose the project new messages are filed to; earlier messages keep theirs."""
+    if project is not None:
+        if project.organization_id != thread.organization_id:
+            raise ValidationError("That project belongs to another firm.")
+        if not project.clients.filter(pk=thread.contact_id).exists():
+            raise ValidationError("That project is not one of this contact's projects.")
+    thread.current_project = project
+    thread.save(update_fields=["current_project"])
+    UnreadThread.objects.filter(thread=thread).update(
+        thread_project_id=project.pk if project else None
+    )

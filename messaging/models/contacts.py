@@ -1,0 +1,150 @@
+"""Contacts (clients and leads of a firm) and their SMS consent history."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from hona.models import Organization, OrganizationOwnedQuerySet
+from hona.phones import format_phone
+from hona.text import validate_one_line
+from messaging.reach import Route, route_for
+from projects.models import Project
+
+
+class Contact(models.Model):
+    """A client or a lead of the firm. Exactly one Thread belongs to each contact."""
+
+    class Kind(models.TextChoices):
+        CLIENT = "client", "Client"
+        LEAD = "lead", "Lead"
+
+    class NotificationPreference(models.TextChoices):
+        SMS = "sms", "Text message (SMS)"
+        EMAIL = "email", "Email"
+        BOTH = "both", "SMS and email"
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="contacts"
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.CLIENT)
+    name = models.CharField(max_length=200, validators=[validate_one_line])
+    phone = models.CharField(
+        max_length=16, blank=True, help_text="Stored in E.164 form, such as +14155550134."
+    )
+    phone_textable = models.BooleanField(
+        default=False, help_text="Whether the phone number can receive text messages."
+    )
+    phone_not_textable_reason = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(blank=True)
+    notification_preference = models.CharField(
+        max_length=8,
+        choices=NotificationPreference.choices,
+        default=NotificationPreference.SMS,
+        help_text="How automated notices reach this client. Two-way messages to a textable "
+        "number always go by SMS.",
+    )
+    sms_opted_out = models.BooleanField(
+        "opted out of SMS", default=False, help_text="The client texted STOP to the firm's number."
+    )
+    sms_opted_out_at = models.DateTimeField(null=True, blank=True)
+    projects = models.ManyToManyField(Project, blank=True, related_name="clients")
+    portal_revoked_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Portal links made before this moment no longer open the thread.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The staff member who started a conversation with this new contact.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OrganizationOwnedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "phone"],
+                condition=~Q(phone=""),
+                name="contact_phone_unique_per_firm",
+                violation_error_message="Another contact of this firm has this phone number.",
+            ),
+            models.CheckConstraint(
+                condition=Q(phone="") | Q(phone__startswith="+"),
+                name="contact_phone_e164",
+            ),
+            models.CheckConstraint(
+                condition=Q(phone_textable=False) | ~Q(phone=""),
+                name="contact_textable_needs_phone",
+            ),
+            models.CheckConstraint(
+                condition=Q(sms_opted_out=False) | Q(sms_opted_out_at__isnull=False),
+                name="contact_opt_out_has_time",
+            ),
+            models.CheckConstraint(condition=Q(kind__in=["client", "lead"]), name="contact_kind"),
+            models.CheckConstraint(
+                condition=Q(notification_preference__in=["sms", "email", "both"]),
+                name="contact_notification_preference",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "name"], name="contact_org_name"),
+            models.Index(fields=["organization", "email"], name="contact_org_email"),
+            # A staff member's hourly quota of new conversations.
+            models.Index(
+                fields=["created_by", "created_at"],
+                condition=Q(created_by__isnull=False),
+                name="contact_started_by",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def phone_display(self) -> str:
+        return format_phone(self.phone)
+
+    @property
+    def can_receive_sms(self) -> bool:
+        return bool(self.phone) and self.phone_textable and not self.sms_opted_out
+
+    @property
+    def route(self) -> Route:
+        return route_for(self)
+
+
+class ConsentEvent(models.Model):
+    """The contact's SMS opt-out history: every STOP and START, never overwritten."""
+
+    class Kind(models.TextChoices):
+        OPTED_OUT = "opted_out", "Opted out of SMS"
+        OPTED_IN = "opted_in", "Opted back in to SMS"
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="consent_events")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    keyword = models.CharField(max_length=20, blank=True, help_text="What the client texted.")
+    source = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="Where we learned it: an inbound text or a Twilio error.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = OrganizationOwnedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.contact}: {self.get_kind_display()}"

@@ -1,0 +1,121 @@
+"""How a message reaches a contact, and why not by text: the one place that decides.
+
+`route_for` tells staff, on the thread, how their messages to this contact will travel;
+`why_not_sms` tells delivery whether one message, with its files, can go by SMS/MMS and, if not,
+why (a code and the words). Both start from the same facts about the contact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.utils import timezone
+
+from messaging.failures import Failure
+
+if TYPE_CHECKING:  # the models use this module; it only reads their attributes
+    from messaging.models import Attachment, Contact
+
+MMS_MAX_FILES = 10
+MMS_MAX_BYTES = 5 * 1024 * 1024
+MMS_TYPES = frozenset(
+    {
+        "image/jpeg",
+        "image/jpg",
+        "image/gif",
+        "image/png",
+        "image/bmp",
+        "image/tiff",
+        "image/heic",
+        "image/heif",
+        "application/pdf",
+        "text/vcard",
+        "text/x-vcard",
+        "text/csv",
+        "text/rtf",
+        "text/calendar",
+        "audio/mpeg",
+        "audio/mp4",
+        "audio/ogg",
+        "audio/amr",
+        "video/mp4",
+        "video/mpeg",
+        "video/quicktime",
+        "video/3gpp",
+    }
+)
+
+
+@dataclass(frozen=True)
+class NotBySms:
+    """Why a message cannot go by text: a code, and the words ("… because <reason>")."""
+
+    code: Failure
+    reason: str
+
+
+@dataclass(frozen=True)
+class Route:
+    """How a message to a contact will travel, and why, in the words staff read."""
+
+    channel: str  # "sms", "email" or "none"
+    summary: str
+    detail: str = ""
+
+
+def contact_not_textable(contact: Contact) -> NotBySms | None:
+    """Why no text can reach this contact at all; None when one can."""
+    if not contact.phone:
+        return NotBySms(Failure.NO_PHONE, f"{contact.name} has no phone number")
+    if contact.sms_opted_out:
+        return NotBySms(Failure.OPTED_OUT, f"{contact.name} opted out of texts (replied STOP)")
+    if not contact.phone_textable:
+        return NotBySms(
+            Failure.NOT_TEXTABLE,
+            contact.phone_not_textable_reason or "the phone number cannot receive texts",
+        )
+    return None
+
+
+def why_not_sms(contact: Contact, attachments: Sequence[Attachment]) -> NotBySms | None:
+    """Why this message (with these files) cannot go by SMS/MMS; None when it can."""
+    problem = contact_not_textable(contact)
+    if problem is not None:
+        return problem
+    if len(attachments) > MMS_MAX_FILES:
+        return NotBySms(Failure.MMS_FILE_COUNT, f"MMS carries at most {MMS_MAX_FILES} files")
+    if sum(a.size for a in attachments) > MMS_MAX_BYTES:
+        return NotBySms(
+            Failure.MMS_TOO_LARGE, "the files are larger than MMS allows (5 MB in total)"
+        )
+    unsupported = [a.filename for a in attachments if a.content_type not in MMS_TYPES]
+    if unsupported:
+        return NotBySms(Failure.MMS_FILE_TYPE, f"MMS cannot carry {', '.join(unsupported)}")
+    return None
+
+
+def route_for(contact: Contact) -> Route:
+    """The route line of the thread header: how messages go, and why not by text."""
+    problem = contact_not_textable(contact)
+    email = f"by email to {contact.email}" if contact.email else ""
+    if problem is None:
+        return Route("sms", f"By SMS to {contact.phone_display}")
+    if problem.code == Failure.OPTED_OUT:
+        why = f"{contact.name} opted out of SMS (replied STOP)"
+        if contact.sms_opted_out_at:
+            why += f" on {timezone.localtime(contact.sms_opted_out_at):%b %-d, %Y}"
+        if email:
+            return Route("email", f"Opted out of SMS — messages go {email}", why + ".")
+        return Route("none", "Opted out of SMS and no email on file", why + ".")
+    if problem.code == Failure.NOT_TEXTABLE:
+        why = contact.phone_not_textable_reason or f"{contact.phone_display} cannot receive texts."
+        if email:
+            return Route("email", f"Email only — {contact.email}", why)
+        return Route(
+            "none", "No way to reach them", why + " Add an email address or a mobile number."
+        )
+    if email:
+        return Route("email", f"Email only — {contact.email}", "No phone number on file.")
+    return Route("none", "No way to reach them", "Add a mobile number or an email address.")
