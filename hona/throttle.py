@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
+logger = logging.getLogger(__name__)
+
 
 def allow(key: str, *, limit: int, window: int, cost: int = 1) -> bool:
-    """Count `cost` hits on `key` (files, bytes…); False once they pass `limit` in this window."""
+    """Count `cost` hits on `key` (files, bytes…); False once they pass `limit` in this window.
+
+    When the cache cannot be reached the answer is yes: a rate limit protects the service, and
+    must never be why a client's message or a staff member's send is lost.
+    """
     bucket = f"throttle:{key}:{int(time.time() // window)}"
-    if cache.add(bucket, cost, timeout=window + 5):
-        return cost <= limit
     try:
-        hits = cache.incr(bucket, cost)
-    except ValueError:  # expired between add and incr
-        cache.add(bucket, cost, timeout=window + 5)
-        return cost <= limit
+        if cache.add(bucket, cost, timeout=window + 5):
+            return cost <= limit
+        try:
+            hits = cache.incr(bucket, cost)
+        except ValueError:  # expired between add and incr
+            cache.add(bucket, cost, timeout=window + 5)
+            return cost <= limit
+    except Exception as error:  # Redis down or unreachable
+        logger.warning("Rate limit %s not counted, the cache is unavailable: %r", key, error)
+        return True
     return hits <= limit
 
 

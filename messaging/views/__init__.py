@@ -1,0 +1,50 @@
+"""HTTP for the staff screens of messaging, one module per screen: parse, check access, act,
+render. The client portal is in messaging.portal_views, Twilio's webhooks in messaging.webhooks."""
+
+from messaging.views.contacts import contact_edit
+from messaging.views.conversations import conversation_list, new_conversation
+from messaging.views.files import attachment_download, cms_file, download, media
+from messaging.views.templates import (
+    template_create,
+    template_delete,
+    template_edit,
+    template_list,
+)
+from messaging.views.threads import (
+    earlier_messages,
+    portal_link,
+    revoke_link,
+    send,
+    set_archived,
+    set_flag,
+    set_project,
+    set_spam,
+    thread_detail,
+    thread_panel,
+    thread_updates,
+)
+
+__all__ = [
+    "attachment_download",
+    "cms_file",
+    "contact_edit",
+    "conversation_list",
+    "download",
+    "earlier_messages",
+    "media",
+    "new_conversation",
+    "portal_link",
+    "revoke_link",
+    "send",
+    "set_archived",
+    "set_flag",
+    "set_project",
+    "set_spam",
+    "template_create",
+    "template_delete",
+    "template_edit",
+    "template_list",
+    "thread_detail",
+    "thread_panel",
+    "thread_updates",
+]

@@ -1,0 +1,82 @@
+"""The Conversations tab: the list with its search and filters, and starting a conversation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+)
+
+from hona.http import AuthenticatedHttpRequest
+from messaging import actions, queries
+from messaging.forms import (
+    NewConversationForm,
+)
+from messaging.queries import ConversationFilter
+from notifications.queries import scoped_unread
+
+
+def list_context(request: AuthenticatedHttpRequest) -> dict[str, Any]:
+    current = ConversationFilter.parse(request.GET.get("filter"))
+    search = request.GET.get("q", "").strip()[:100]
+    page = queries.conversation_page(
+        request.user,
+        filter=current,
+        search=search,
+        cursor=request.GET.get("cursor"),
+        unread=scoped_unread(request.user),  # the Unread filter obeys the notification scope
+    )
+    return {
+        "filters": list(ConversationFilter),
+        "current_filter": current,
+        "search": search,
+        "page": page,
+        "is_first_page": not request.GET.get("cursor"),
+    }
+
+
+@login_required
+@require_GET
+def conversation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    context = {"active_nav": "conversations", **list_context(request)}
+    if request.htmx and not request.htmx.boosted:
+        partial = "conversation-items" if request.GET.get("cursor") else "conversation-results"
+        return render(request, f"messaging/conversations.html#{partial}", context)
+    return render(request, "messaging/conversations.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new_conversation(request: AuthenticatedHttpRequest) -> HttpResponse:
+    organization = request.user.organization
+    assert organization is not None
+    form = NewConversationForm(request.POST or None, organization_id=organization.pk)
+    if request.method == "POST" and form.is_valid():
+        try:
+            thread = actions.start_conversation(
+                organization=organization,
+                contact=form.cleaned_data["contact"],
+                phone=form.cleaned_data["phone"],
+                email=form.cleaned_data["email"],
+                started_by=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("messaging:thread-detail", pk=thread.pk)
+    search = request.GET.get("contact_q", "").strip()[:100]
+    context = {
+        "active_nav": "conversations",
+        "form": form,
+        "contact_q": search,
+        "contact_results": queries.search_contacts(request.user, search),
+    }
+    if request.htmx and request.method == "GET" and "contact_q" in request.GET:
+        return render(request, "messaging/new_conversation.html#contact-results", context)
+    return render(request, "messaging/new_conversation.html", context)

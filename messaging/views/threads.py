@@ -1,0 +1,253 @@
+"""The thread view: its messages, live updates, the composer, and the header's actions."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import (
+    require_GET,
+    require_POST,
+)
+from django_htmx.http import trigger_client_event
+
+from hona.http import AuthenticatedHttpRequest
+from messaging import actions, queries, uploads
+from messaging.forms import (
+    ComposerForm,
+    ProjectChoiceForm,
+)
+from messaging.models import MAX_BODY, Attachment, Message, Thread
+from messaging.portal import portal_url
+from messaging.views.conversations import list_context
+from projects.models import Project
+
+
+def _thread_context(request: AuthenticatedHttpRequest, thread: Thread) -> dict[str, Any]:
+    page = queries.message_page(thread)
+    return {
+        "thread": thread,
+        "contact": thread.contact,
+        "message_page": page,
+        "project_choices": queries.projects_for_thread(thread),
+        "composer": ComposerForm(),
+        "cursor": timezone.now().isoformat(),
+        "max_length": MAX_BODY,
+    }
+
+
+def _open_thread(request: AuthenticatedHttpRequest, pk: int) -> Thread:
+    thread = queries.get_thread_for_user(request.user, pk)
+    actions.mark_thread_read(user=request.user, thread=thread)
+    return thread
+
+
+@login_required
+@require_GET
+def thread_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    thread = _open_thread(request, pk)
+    context = {
+        "active_nav": "conversations",
+        **list_context(request),
+        **_thread_context(request, thread),
+    }
+    response = render(request, "messaging/conversations.html", context)
+    return trigger_client_event(response, "unread-changed")
+
+
+@login_required
+@require_GET
+def thread_panel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The thread alone, for embedding (the Projects dashboard's Messages tab)."""
+    thread = _open_thread(request, pk)
+    response = render(
+        request, "messaging/conversations.html#thread-panel", _thread_context(request, thread)
+    )
+    return trigger_client_event(response, "unread-changed")
+
+
+@login_required
+@require_GET
+def earlier_messages(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    thread = queries.get_thread_for_user(request.user, pk)
+    page = queries.message_page(thread, before=request.GET.get("before"))
+    return render(
+        request,
+        "messaging/conversations.html#earlier-messages",
+        {"thread": thread, "message_page": page},
+    )
+
+
+def _parse_cursor(value: str | None) -> datetime.datetime:
+    moment = parse_datetime(value or "")
+    if moment is None or timezone.is_naive(moment):
+        return timezone.now() - datetime.timedelta(minutes=1)
+    return moment
+
+
+def _render_updates(
+    request: AuthenticatedHttpRequest, thread: Thread, since: datetime.datetime, **extra: Any
+) -> HttpResponse:
+    now = timezone.now()
+    changed = queries.messages_changed_since(thread, since)
+    read_now = any(m.direction == Message.Direction.INBOUND for m in changed) and (
+        actions.mark_thread_read(user=request.user, thread=thread)
+    )
+    context = {
+        "thread": thread,
+        "new_messages": [m for m in changed if m.created_at > since],
+        "changed_messages": [m for m in changed if m.created_at <= since],
+        "cursor": now.isoformat(),
+        **extra,
+    }
+    response = render(request, "messaging/conversations.html#thread-updates", context)
+    if read_now:
+        trigger_client_event(response, "unread-changed")  # the badge drops at once
+    return response
+
+
+@never_cache
+@login_required
+@require_GET
+def thread_updates(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The live update: 204 when nothing changed since the cursor (one indexed probe)."""
+    since = _parse_cursor(request.GET.get("since"))
+    thread = queries.get_thread_for_user(request.user, pk)
+    if not queries.thread_changed_since(thread.pk, since):
+        return HttpResponse(status=204)
+    return _render_updates(request, thread, since)
+
+
+@login_required
+@require_POST
+def send(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    thread = queries.get_thread_for_user(request.user, pk)
+    since = _parse_cursor(request.POST.get("since"))
+    form = ComposerForm(request.POST, request.FILES)
+    error = uploads.refusal(request)
+    if not error and not form.is_valid():
+        error = " ".join(str(e) for errors in form.errors.values() for e in errors)
+    if not error:
+        try:
+            # The uploads stay where Django put them (memory or a temporary file); the action
+            # checks the limits, reads each one's type from its first bytes and stores it.
+            actions.send_message(
+                thread=thread,
+                sender=request.user,
+                body=form.cleaned_data["body"],
+                files=[
+                    uploads.NewFile(str(upload.name), upload, source=Attachment.Source.UPLOAD)
+                    for upload in form.cleaned_data["attachments"]
+                ],
+            )
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    if not request.htmx:
+        if error:
+            flash.error(request, error)
+        return redirect("messaging:thread-detail", pk=thread.pk)
+    if error:
+        response = render(
+            request,
+            "messaging/conversations.html#composer-error",
+            {"error": error},
+            status=422,
+        )
+        response["HX-Retarget"] = "#composer-error"
+        response["HX-Reswap"] = "outerHTML"
+        return response
+    thread.refresh_from_db()
+    response = _render_updates(request, thread, since, sent=True)
+    return trigger_client_event(response, "message-sent")
+
+
+def _header_response(request: AuthenticatedHttpRequest, thread: Thread) -> HttpResponse:
+    thread = queries.get_thread_for_user(request.user, thread.pk)
+    if not request.htmx:
+        return redirect("messaging:thread-detail", pk=thread.pk)
+    response = render(
+        request,
+        "messaging/conversations.html#thread-header",
+        {"thread": thread, "contact": thread.contact, **_project_context(thread)},
+    )
+    return trigger_client_event(response, "thread-changed", {"id": thread.pk})
+
+
+def _project_context(thread: Thread) -> dict[str, Any]:
+    return {"project_choices": queries.projects_for_thread(thread)}
+
+
+@login_required
+@require_POST
+def set_flag(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    thread = queries.get_thread_for_user(request.user, pk)
+    actions.set_thread_flag(thread=thread, user=request.user, flagged=request.POST.get("on") == "1")
+    return _header_response(request, thread)
+
+
+@login_required
+@require_POST
+def set_archived(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    thread = queries.get_thread_for_user(request.user, pk)
+    archived = request.POST.get("on") == "1"
+    actions.set_thread_archived(thread=thread, user=request.user, archived=archived)
+    response = _header_response(request, thread)
+    return trigger_client_event(response, "unread-changed")
+
+
+@login_required
+@require_POST
+def set_spam(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    thread = queries.get_thread_for_user(request.user, pk)
+    actions.set_thread_spam(thread=thread, user=request.user, spam=request.POST.get("on") == "1")
+    response = _header_response(request, thread)
+    return trigger_client_event(response, "unread-changed")
+
+
+@login_required
+@require_POST
+def set_project(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    thread = queries.get_thread_for_user(request.user, pk)
+    form = ProjectChoiceForm(request.POST)
+    project = None
+    if form.is_valid() and form.cleaned_data["project"]:
+        project = get_object_or_404(
+            Project.objects.for_user(request.user), pk=form.cleaned_data["project"]
+        )
+    try:
+        actions.set_thread_project(thread=thread, project=project)
+    except ValidationError as error:
+        return HttpResponse(" ".join(error.messages), status=422)
+    return _header_response(request, thread)
+
+
+@login_required
+@require_POST
+def revoke_link(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Stop every portal link sent to this contact so far (a new one can be inserted later)."""
+    thread = queries.get_thread_for_user(request.user, pk)
+    actions.revoke_portal_links(contact=thread.contact)
+    flash.success(
+        request,
+        f"The earlier conversation links of {thread.contact.name} no longer work. "
+        "Insert a new link to send them one.",
+    )
+    if request.htmx:
+        return _header_response(request, thread)
+    return redirect("messaging:thread-detail", pk=thread.pk)
+
+
+@login_required
+@require_GET
+def portal_link(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The contact's personal portal link, for "Insert link to conversation"."""
+    thread = queries.get_thread_for_user(request.user, pk)
+    return JsonResponse({"url": portal_url(thread.contact)})
