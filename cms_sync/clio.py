@@ -25,7 +25,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from cms_sync.crypto import decrypt, encrypt
-from cms_sync.errors import FilingRejected, FilingUnavailable
+from cms_sync.errors import FilingError, FilingRejected, FilingUnavailable, for_status
 from cms_sync.models import Integration, OutboxEntry
 from hona.net import UnsafeUrl, on_origin
 from hona.ratelimit import reserve_slot
@@ -69,9 +69,11 @@ def _token_request(data: dict[str, str]) -> dict[str, Any]:
     except requests.RequestException as error:
         raise FilingUnavailable(f"Clio could not be reached ({type(error).__name__}).") from None
     if response.status_code >= 500:
-        raise FilingUnavailable(f"Clio answered {response.status_code}.")
+        raise FilingUnavailable(
+            f"Clio answered {response.status_code}.", code=FilingError.SERVER_ERROR
+        )
     if response.status_code != 200:
-        raise FilingRejected(EXPIRED_MESSAGE)
+        raise FilingRejected(EXPIRED_MESSAGE, code=FilingError.TOKEN_EXPIRED)
     payload: dict[str, Any] = response.json()
     return payload
 
@@ -116,7 +118,7 @@ class ClioClient:
             status=Integration.Status.TOKEN_EXPIRED, status_reason=EXPIRED_MESSAGE
         )
         self.integration.status = Integration.Status.TOKEN_EXPIRED
-        raise FilingRejected(EXPIRED_MESSAGE)
+        raise FilingRejected(EXPIRED_MESSAGE, code=FilingError.TOKEN_EXPIRED)
 
     def _wait_for_slot(self) -> None:
         # One budget per token, whichever worker spends it.
@@ -127,7 +129,9 @@ class ClioClient:
         rate = settings.CLIO_REQUESTS_PER_MINUTE / 60
         wait = reserve_slot(key, rate, max_wait=5.0)
         if wait < 0:
-            raise FilingUnavailable("Waiting for Clio's rate limit.", retry_after=-wait)
+            raise FilingUnavailable(
+                "Waiting for Clio's rate limit.", code=FilingError.RATE_LIMITED, retry_after=-wait
+            )
         time.sleep(wait)
 
     def url_for(self, path: str) -> str:
@@ -141,7 +145,7 @@ class ClioClient:
             url = ""
         if not urlsplit(url).path.startswith(f"{API}/"):
             logger.warning("Refused a Clio request to %r: not on %s", path[:200], API)
-            raise FilingRejected(REFUSED_URL)
+            raise FilingRejected(REFUSED_URL, code=FilingError.URL_REFUSED)
         return url
 
     def send(
@@ -163,10 +167,13 @@ class ClioClient:
             retry_after = response.headers.get("Retry-After")
             raise FilingUnavailable(
                 "Clio asked us to slow down (429).",
+                code=FilingError.RATE_LIMITED,
                 retry_after=float(retry_after) if retry_after and retry_after.isdigit() else 60.0,
             )
         if response.status_code >= 500:
-            raise FilingUnavailable(f"Clio answered {response.status_code}.")
+            raise FilingUnavailable(
+                f"Clio answered {response.status_code}.", code=FilingError.SERVER_ERROR
+            )
         return response
 
     def _send_once(
@@ -191,7 +198,7 @@ class ClioClient:
         """Clio's JSON answer to one request."""
         response = self.send(method, path, **kwargs)
         if response.status_code >= 300:
-            raise FilingRejected(clio_error(response))
+            raise FilingRejected(clio_error(response), code=for_status(response.status_code))
         return response.json() if response.content else {}
 
     # --- filing --------------------------------------------------------------------------------
@@ -286,7 +293,10 @@ class ClioClient:
                 f"The upload to Clio failed ({type(error).__name__})."
             ) from None
         if upload.status_code >= 300:
-            raise FilingUnavailable(f"Clio's file storage answered {upload.status_code}.")
+            raise FilingUnavailable(
+                f"Clio's file storage answered {upload.status_code}.",
+                code=FilingError.SERVER_ERROR,
+            )
         self.request(
             "PATCH",
             f"/documents/{document['id']}.json",

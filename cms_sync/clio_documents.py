@@ -13,7 +13,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from cms_sync.clio import API, REFUSED_URL, ClioClient, clio_error
-from cms_sync.errors import FilingRejected, FilingUnavailable
+from cms_sync.errors import FilingError, FilingRejected, FilingUnavailable, for_status
 
 
 def list_documents(
@@ -26,7 +26,7 @@ def list_documents(
     """
     if cursor_url:
         if urlsplit(cursor_url).path != f"{API}/documents.json":
-            raise FilingRejected(REFUSED_URL)
+            raise FilingRejected(REFUSED_URL, code=FilingError.URL_REFUSED)
         answer = client.request("GET", cursor_url)
     else:
         params = {"matter_id": matter_id, "fields": "id,name,size,updated_at", "limit": 20}
@@ -40,7 +40,7 @@ def list_documents(
 def document_details(client: ClioClient, document_id: str) -> dict[str, Any]:
     """Clio's own record of a document: its name and the matter it belongs to."""
     if not document_id.isdigit():
-        raise FilingRejected("That is not a Clio document id.")
+        raise FilingRejected("That is not a Clio document id.", code=FilingError.NOT_FOUND)
     answer = client.request(
         "GET", f"/documents/{document_id}.json", params={"fields": "id,name,matter{id}"}
     )
@@ -52,7 +52,7 @@ def download_document(client: ClioClient, document_id: str) -> tuple[bytes, str]
     """The document's bytes and type. Clio answers with a redirect to its file storage, which
     is followed without the token."""
     if not document_id.isdigit():
-        raise FilingRejected("That is not a Clio document id.")
+        raise FilingRejected("That is not a Clio document id.", code=FilingError.NOT_FOUND)
     response = client.send("GET", f"/documents/{document_id}/download", timeout=60)
     if response.is_redirect:
         location = urljoin(response.url, response.headers["Location"])
@@ -63,8 +63,11 @@ def download_document(client: ClioClient, document_id: str) -> tuple[bytes, str]
                 f"Clio's file storage could not be reached ({type(error).__name__})."
             ) from None
         if response.status_code == 429 or response.status_code >= 500:
-            raise FilingUnavailable(f"Clio's file storage answered {response.status_code}.")
+            raise FilingUnavailable(
+                f"Clio's file storage answered {response.status_code}.",
+                code=FilingError.SERVER_ERROR,
+            )
     if response.status_code != 200:
-        raise FilingRejected(clio_error(response))
+        raise FilingRejected(clio_error(response), code=for_status(response.status_code))
     content_type = response.headers.get("Content-Type", "application/octet-stream").split(";")[0]
     return response.content, content_type

@@ -10,6 +10,7 @@ message is delivered like any upload (MMS rules and email fallback included).
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import logging
 import re
@@ -19,6 +20,8 @@ from typing import Any
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from cms_sync import tasks
@@ -28,6 +31,7 @@ from cms_sync.errors import FilingRejected, FilingUnavailable
 from cms_sync.models import Integration, PendingDocument
 from hona.models import User
 from hona.queueing import enqueue_on_commit
+from hona.retry import backoff
 from messaging import actions
 from messaging import tasks as messaging_tasks
 from messaging.delivery import fail_message
@@ -38,6 +42,8 @@ from projects.models import Project
 
 logger = logging.getLogger(__name__)
 LIST_TTL = 120
+MAX_TRIES = 8
+SWEEP_AFTER = datetime.timedelta(minutes=15)  # past the fetch task's own retries
 PAGE_TTL = 30 * 60  # how long "More documents" keeps working after a page was shown
 PAGE_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 PAGE_EXPIRED = "That page of documents is no longer available. Search again."
@@ -201,9 +207,10 @@ def fetch_documents(*, message_id: int) -> float | None:
     message = Message.objects.select_related(
         "organization", "sender", "thread__contact", "thread__current_project"
     ).get(pk=message_id)
-    tries = int(cache.get(f"fetch-documents:{message_id}") or 0) + 1
-    cache.set(f"fetch-documents:{message_id}", tries, timeout=86400)
-    give_up = tries > 8  # Clio stayed unavailable: send what we have, say what is missing
+    waiting = PendingDocument.objects.filter(message=message, attachment__isnull=True, failed=False)
+    waiting.update(attempts=F("attempts") + 1)
+    tries = max(waiting.values_list("attempts", flat=True), default=1)
+    give_up = tries > MAX_TRIES  # Clio stayed unavailable: send what we have, say what is missing
     integration = Integration.objects.filter(
         organization_id=message.organization_id, kind="clio", status="active"
     ).first()
@@ -232,7 +239,7 @@ def fetch_documents(*, message_id: int) -> float | None:
             continue
         except FilingUnavailable as error:
             if not give_up:
-                return error.retry_after or 30.0
+                return error.retry_after if error.retry_after is not None else backoff(tries)
             _refuse(
                 pending,
                 Refusal.UNAVAILABLE,
@@ -242,6 +249,22 @@ def fetch_documents(*, message_id: int) -> float | None:
         _store(message, pending, content, content_type)
     _hand_over(message)
     return None
+
+
+def sweep_pending_documents(*, now: datetime.datetime | None = None, limit: int = 200) -> int:
+    """Queue the documents whose fetch task was lost (the broker down, a worker killed)."""
+    now = now or timezone.now()
+    lost = (
+        PendingDocument.objects.filter(
+            attachment__isnull=True, failed=False, message__created_at__lt=now - SWEEP_AFTER
+        )
+        .values_list("message_id", flat=True)
+        .distinct()[:limit]
+    )
+    message_ids = list(lost)
+    for message_id in message_ids:
+        tasks.fetch_documents.delay(message_id)
+    return len(message_ids)
 
 
 def _hand_over(message: Message) -> None:

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from cms_sync.errors import FilingError
 from hona.models import Organization
 
 
@@ -91,7 +92,10 @@ class OutboxEntry(models.Model):
         null=True, blank=True, help_text="A worker is filing it; others keep off until then."
     )
     cms_id = models.CharField(max_length=64, blank=True)
-    last_error = models.CharField(max_length=500, blank=True)
+    error_code = models.CharField(
+        max_length=16, choices=FilingError.choices, blank=True, help_text="Why it is not filed."
+    )
+    last_error = models.CharField(max_length=500, blank=True, help_text="The same, in words.")
     created_at = models.DateTimeField(auto_now_add=True)
     filed_at = models.DateTimeField(null=True, blank=True)
 
@@ -160,6 +164,9 @@ class PendingDocument(models.Model):
         "messaging.Attachment", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     failed = models.BooleanField(default=False)
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Runs of the fetch task so far (Clio unavailable: retried)."
+    )
     refusal_code = models.CharField(max_length=16, choices=Refusal.choices, blank=True)
     refusal = models.CharField(
         max_length=400, blank=True, help_text="Why it was not sent, in the sender's words."

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q
 
+from cms_sync.errors import FilingError
 from cms_sync.models import Integration, OutboxEntry
 from hona.models import User
 from projects.models import Project
@@ -54,23 +55,28 @@ def health(user: User) -> Health:
     )
 
 
-def advice_for(error: str) -> str:
-    """What to do about a filing error, in plain words."""
-    lowered = error.lower()
-    if "connect clio again" in lowered or "not active" in lowered:
-        return "Reconnect the integration below, then press Retry all failed."
-    if "(404)" in lowered or "not found" in lowered:
-        return "Check that the project is linked to the right case id in your CMS."
-    if "(403)" in lowered or "(401)" in lowered:
-        return "Check that Hona's access in your CMS allows adding to this case."
-    if "public internet address" in lowered or "https://" in lowered:
-        return "Connect a webhook URL that starts with https:// and is reachable on the internet."
-    if "host name" in lowered:
-        return "Check the webhook URL's host name, then connect the webhook again."
-    if "redirect" in lowered:
-        return "Connect the webhook URL the redirect points to: Hona does not follow redirects."
-    if "tls certificate" in lowered:
-        return "Check the webhook's TLS certificate: it must be valid for the URL's host name."
-    if "could not be reached" in lowered or "gave up" in lowered:
-        return "Your CMS was unreachable for a while. Retry when it is back."
-    return "Retry; if it fails again, contact Hona support with the case id."
+ADVICE = {
+    FilingError.NOT_ACTIVE: "Reconnect the integration below, then press Retry all failed.",
+    FilingError.TOKEN_EXPIRED: "Reconnect the integration below, then press Retry all failed.",
+    FilingError.NOT_FOUND: "Check that the project is linked to the right case id in your CMS.",
+    FilingError.FORBIDDEN: "Check that Hona's access in your CMS allows adding to this case.",
+    FilingError.UNSAFE_URL: (
+        "Connect a webhook URL that starts with https:// and is reachable on the internet."
+    ),
+    FilingError.HOST_UNKNOWN: "Check the webhook URL's host name, then connect the webhook again.",
+    FilingError.REDIRECT: (
+        "Connect the webhook URL the redirect points to: Hona does not follow redirects."
+    ),
+    FilingError.TLS: (
+        "Check the webhook's TLS certificate: it must be valid for the URL's host name."
+    ),
+    FilingError.UNREACHABLE: "Your CMS was unreachable for a while. Retry when it is back.",
+    FilingError.GAVE_UP: "Your CMS was unreachable for a while. Retry when it is back.",
+    FilingError.SERVER_ERROR: "Your CMS had trouble for a while. Retry when it is back.",
+}
+OTHERWISE = "Retry; if it fails again, contact Hona support with the case id."
+
+
+def advice_for(code: str) -> str:
+    """What to do about a filing error, in plain words, by its code."""
+    return ADVICE.get(FilingError(code), OTHERWISE) if code in FilingError.values else OTHERWISE

@@ -51,7 +51,7 @@ def _clio_sign_in() -> dict[str, list[str]]:
 @csp_update_per_request(_clio_sign_in)
 def integration_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     report = health(request.user)
-    errors = [(entry, advice_for(entry.last_error)) for entry in report.latest_errors]
+    errors = [(entry, advice_for(entry.error_code)) for entry in report.latest_errors]
     return render(
         request,
         "cms_sync/integration.html",

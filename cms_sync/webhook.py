@@ -16,7 +16,7 @@ import hmac
 import json
 from typing import Any
 
-from cms_sync.errors import FilingRejected, FilingUnavailable
+from cms_sync.errors import FilingError, FilingRejected, FilingUnavailable, for_status
 from hona import net
 
 TIMEOUT = 15
@@ -38,21 +38,25 @@ def post(url: str, secret: str, key: str, payload: dict[str, Any]) -> str:
     try:
         response = net.post_to_webhook(url, body, headers, timeout=TIMEOUT)
     except net.UnsafeUrl as error:
-        raise FilingRejected(f"Not sent: {error}") from None
+        code = FilingError.HOST_UNKNOWN if error.host_unknown else FilingError.UNSAFE_URL
+        raise FilingRejected(f"Not sent: {error}", code=code) from None
     except net.Unreachable as error:
-        raise FilingUnavailable(str(error)) from None
+        code = FilingError.TLS if error.tls else FilingError.UNREACHABLE
+        raise FilingUnavailable(str(error), code=code) from None
     status = response.status
     if 300 <= status < 400:
         raise FilingRejected(
-            f"The webhook answered HTTP {status} (a redirect). Hona does not follow redirects."
+            f"The webhook answered HTTP {status} (a redirect). Hona does not follow redirects.",
+            code=FilingError.REDIRECT,
         )
     if status == 429 or status >= 500:
         raise FilingUnavailable(
             f"The webhook answered {status}.",
+            code=FilingError.RATE_LIMITED if status == 429 else FilingError.SERVER_ERROR,
             retry_after=_retry_after(response.headers.get("Retry-After")),
         )
     if status >= 400:
-        raise FilingRejected(f"The webhook refused the entry ({status}).")
+        raise FilingRejected(f"The webhook refused the entry ({status}).", code=for_status(status))
     try:
         answer = json.loads(response.content or b"{}")
     except ValueError:

@@ -47,9 +47,17 @@ Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 class UnsafeUrl(ValueError):
     """Refused before any connection. The message is written for the firm admin who set it."""
 
+    def __init__(self, message: str, *, host_unknown: bool = False) -> None:
+        super().__init__(message)
+        self.host_unknown = host_unknown  # the name did not resolve (a typo, not an attack)
+
 
 class Unreachable(Exception):
     """The connection or the answer failed. The message is safe to show; details are logged."""
+
+    def __init__(self, message: str, *, tls: bool = False) -> None:
+        super().__init__(message)
+        self.tls = tls  # a server answered, but its certificate was not accepted
 
 
 @dataclass(frozen=True)
@@ -192,7 +200,7 @@ def check_webhook_url(url: str) -> Destination:
     port = port or DEFAULT_PORTS[scheme]
     addresses = _resolve(host, port)
     if not addresses:
-        raise UnsafeUrl(f"The webhook's host name {host} could not be found.")
+        raise UnsafeUrl(f"The webhook's host name {host} could not be found.", host_unknown=True)
     refused = [a for a in addresses if not _permitted(a)]
     if refused:
         # Every address must be public: a name that also answers 10.0.0.5 could be sent there.
@@ -250,7 +258,8 @@ def post_to_webhook(url: str, body: bytes, headers: Mapping[str, str], *, timeou
     except urllib3.exceptions.SSLError as error:
         logger.warning("Webhook %s: TLS failed: %s", destination.host, error)
         raise Unreachable(
-            "The webhook could not be reached securely: its TLS certificate was not accepted."
+            "The webhook could not be reached securely: its TLS certificate was not accepted.",
+            tls=True,
         ) from None
     except (urllib3.exceptions.HTTPError, OSError, ssl.SSLError) as error:
         logger.warning("Webhook %s could not be reached: %r", destination.host, error)

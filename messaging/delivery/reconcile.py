@@ -31,6 +31,7 @@ def reconcile_messages(*, now: datetime.datetime | None = None, limit: int = 500
         status__in=[Message.Status.QUEUED, Message.Status.SENDING],
         channel=Message.Channel.PENDING,
         status_changed_at__lt=now - STUCK_AFTER,
+        media_pending=0,  # files still being fetched (from the CMS): their own sweep hands it on
     ).values_list("pk", flat=True)[:limit]
     emails = outbound.filter(
         status=Message.Status.SENDING,

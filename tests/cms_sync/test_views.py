@@ -66,7 +66,7 @@ def test_health_shows_counts_errors_with_advice_and_unlinked_projects(
     OutboxEntry.objects.create(
         organization=firm, integration=integration, kind="message", message=message,
         project=project, case_id="1001", key="message:x:1001", status="failed",
-        last_error="The webhook refused the entry (404).",
+        error_code="not_found", last_error="The webhook refused the entry (404).",
     )  # fmt: skip
     client.force_login(owner)
     html = client.get(PAGE).text

@@ -1,107 +1,46 @@
-"""Writes for CMS filing: connecting an integration, queueing and filing entries, re-filing."""
+"""The outbox: entries written with what they file, filed by a task at most once, retried,
+swept up when their task was lost, failed with a code, re-filed on request.
+"""
 
 from __future__ import annotations
 
 import datetime
 import logging
-import secrets
-from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from cms_sync import webhook
-from cms_sync.clio import ClioClient, exchange_code, store_tokens
-from cms_sync.crypto import UnreadableSecret, decrypt, encrypt, rotate
-from cms_sync.errors import FilingRejected, FilingUnavailable
+from cms_sync import tasks, webhook
+from cms_sync.actions.integrations import active_integration
+from cms_sync.clio import ClioClient
+from cms_sync.crypto import decrypt
+from cms_sync.errors import FilingError, FilingRejected, FilingUnavailable
 from cms_sync.models import Integration, OutboxEntry, RefileAudit
 from hona.models import Organization, User
-from hona.net import UnsafeUrl, check_webhook_url
+from hona.queueing import enqueue_on_commit
+from hona.retry import backoff
+from messaging.links import cms_file_url
 from messaging.models import Attachment, Message
+from notifications.actions import notify_filing_failure
 from projects.models import Project
 
 logger = logging.getLogger(__name__)
 
+
 MAX_ATTEMPTS = 8
+
+
 IN_FLIGHT = datetime.timedelta(minutes=2)  # longer than any one filing's requests take
 
 
-def active_integration(organization_id: int) -> Integration | None:
-    return Integration.objects.filter(
-        organization_id=organization_id, status=Integration.Status.ACTIVE
-    ).first()
-
-
-def connect_webhook(
-    *, organization: Organization, user: User, url: str, secret: str = ""
-) -> tuple[Integration, str]:
-    """Connect the firm's webhook; returns it with its signing secret (shown once).
-
-    The URL must be https and resolve only to public addresses. Checking resolves the name and
-    nothing more: no request is made, so saving says nothing about what answers where. The
-    lookup happens before the transaction, so no database lock waits on DNS.
-    """
-    if active_integration(organization.pk) is not None:
-        raise ValidationError("Disconnect the current integration first.")
-    try:
-        check_webhook_url(url)
-    except UnsafeUrl as error:
-        raise ValidationError(str(error)) from None
-    secret = secret or secrets.token_urlsafe(32)
-    with transaction.atomic():
-        integration = Integration(
-            organization=organization,
-            kind=Integration.Kind.WEBHOOK,
-            webhook_url=url,
-            secret_encrypted=encrypt(secret),
-            connected_by=user,
-        )
-        integration.full_clean()
-        integration.save()
-    return integration, secret
-
-
-def connect_clio(
-    *, organization: Organization, user: User, code: str, redirect_uri: str
-) -> Integration:
-    """Finish Clio's OAuth flow: trade the code for tokens, kept encrypted."""
-    if active_integration(organization.pk) is not None:
-        raise ValidationError("Disconnect the current integration first.")
-    try:
-        payload = exchange_code(code, redirect_uri)
-    except (FilingRejected, FilingUnavailable) as error:
-        raise ValidationError(f"Clio did not accept the connection: {error}") from None
-    with transaction.atomic():
-        Integration.objects.filter(
-            organization=organization, status=Integration.Status.TOKEN_EXPIRED
-        ).update(status=Integration.Status.INACTIVE, disconnected_at=timezone.now())
-        integration = Integration(
-            organization=organization, kind=Integration.Kind.CLIO, connected_by=user
-        )
-        store_tokens(integration, payload)
-        integration.save()
-    return integration
-
-
-@transaction.atomic
-def disconnect(*, integration: Integration) -> None:
-    integration.status = Integration.Status.INACTIVE
-    integration.status_reason = "Disconnected by a firm admin."
-    integration.disconnected_at = timezone.now()
-    integration.save(update_fields=["status", "status_reason", "disconnected_at"])
-
-
 def _queue(entry: OutboxEntry) -> OutboxEntry | None:
-    from cms_sync.tasks import file_entry
-
     try:
         with transaction.atomic():
             entry.save()
     except IntegrityError:
         return None  # already queued for this case: filed at most once
-    entry_id = entry.pk
-    transaction.on_commit(lambda: file_entry.delay(entry_id), robust=True)
+    enqueue_on_commit(tasks.file_entry, entry.pk)
     return entry
 
 
@@ -171,8 +110,6 @@ def payload_of(entry: OutboxEntry) -> dict[str, object]:
     }
     if entry.attachment is not None:
         attachment = entry.attachment
-        from messaging.links import cms_file_url
-
         data["file"] = {
             "name": attachment.filename,
             "content_type": attachment.content_type,
@@ -202,7 +139,8 @@ def file_entry(*, entry_id: int) -> float | None:
         entry.save(update_fields=["attempts", "in_flight_until"])
     integration = entry.integration
     if integration.status != Integration.Status.ACTIVE:
-        _fail(entry, integration.status_reason or "The CMS integration is not active.")
+        reason = integration.status_reason or "The CMS integration is not active."
+        _fail(entry, FilingError.NOT_ACTIVE, reason)
         return None
     try:
         if integration.kind == Integration.Kind.CLIO:
@@ -216,25 +154,26 @@ def file_entry(*, entry_id: int) -> float | None:
             )
     except FilingUnavailable as error:
         if entry.attempts >= MAX_ATTEMPTS:
-            _fail(entry, f"{error} Gave up after {entry.attempts} tries.")
+            _fail(entry, FilingError.GAVE_UP, f"{error} Gave up after {entry.attempts} tries.")
             return None
-        wait = (
-            error.retry_after if error.retry_after is not None else min(600, 5 * 2**entry.attempts)
-        )
+        # The CMS's own Retry-After when it gave one; otherwise the one retry policy.
+        wait = error.retry_after if error.retry_after is not None else backoff(entry.attempts)
         OutboxEntry.objects.filter(pk=entry.pk).update(
+            error_code=error.code,
             last_error=str(error)[:500],
             next_attempt_at=timezone.now() + datetime.timedelta(seconds=wait),
             in_flight_until=None,
         )
         return wait
     except FilingRejected as error:
-        _fail(entry, str(error))
+        _fail(entry, error.code, str(error))
         return None
     now = timezone.now()
     OutboxEntry.objects.filter(pk=entry.pk).update(
         status=OutboxEntry.Status.FILED,
         cms_id=cms_id[:64],
         filed_at=now,
+        error_code="",
         last_error="",
         in_flight_until=None,
     )
@@ -248,14 +187,15 @@ def _receipt_changed(entry: OutboxEntry) -> None:
     Message.objects.filter(pk=entry.message_id).update(status_changed_at=timezone.now())
 
 
-def _fail(entry: OutboxEntry, reason: str) -> None:
+def _fail(entry: OutboxEntry, code: str, reason: str) -> None:
     OutboxEntry.objects.filter(pk=entry.pk).update(
-        status=OutboxEntry.Status.FAILED, last_error=reason[:500], in_flight_until=None
+        status=OutboxEntry.Status.FAILED,
+        error_code=code,
+        last_error=reason[:500],
+        in_flight_until=None,
     )
     _receipt_changed(entry)
     logger.warning("Filing %s failed: %s", entry.key, reason)
-    from notifications.actions import notify_filing_failure
-
     message = Message.objects.select_related("sender", "thread__contact").get(pk=entry.message_id)
     notify_filing_failure(message=message, reason=reason)
 
@@ -263,16 +203,14 @@ def _fail(entry: OutboxEntry, reason: str) -> None:
 @transaction.atomic
 def retry_entry(*, entry: OutboxEntry) -> None:
     """A person asked to try a failed filing again."""
-    from cms_sync.tasks import file_entry as file_task
-
     if entry.status != OutboxEntry.Status.FAILED:
         return
     entry.status = OutboxEntry.Status.PENDING
     entry.attempts = 0
+    entry.error_code = ""
     entry.last_error = ""
-    entry.save(update_fields=["status", "attempts", "last_error"])
-    entry_id = entry.pk
-    transaction.on_commit(lambda: file_task.delay(entry_id), robust=True)
+    entry.save(update_fields=["status", "attempts", "error_code", "last_error"])
+    enqueue_on_commit(tasks.file_entry, entry.pk)
 
 
 @transaction.atomic
@@ -302,8 +240,6 @@ STALE_AFTER = datetime.timedelta(minutes=5)
 def requeue_stale_entries(*, now: datetime.datetime | None = None, limit: int = 500) -> int:
     """Pending filings whose task was lost (a worker killed mid-task, Redis down when queued)
     go back to the queue. Filing twice is harmless: each entry is filed once by its key."""
-    from cms_sync.tasks import file_entry as file_task
-
     now = now or timezone.now()
     stale = (
         OutboxEntry.objects.filter(status=OutboxEntry.Status.PENDING)
@@ -317,36 +253,6 @@ def requeue_stale_entries(*, now: datetime.datetime | None = None, limit: int = 
     count = 0
     for entry_id in stale:
         OutboxEntry.objects.filter(pk=entry_id).update(next_attempt_at=now, in_flight_until=None)
-        file_task.delay(entry_id)
+        tasks.file_entry.delay(entry_id)
         count += 1
     return count
-
-
-ENCRYPTED_FIELDS = ("secret_encrypted", "access_token_encrypted", "refresh_token_encrypted")
-
-
-@dataclass(frozen=True)
-class Rotation:
-    rotated: int  # integrations whose secrets are now encrypted with the newest key
-    unreadable: list[int]  # integrations with a secret no configured key opens
-
-
-def rotate_encryption_keys() -> Rotation:
-    """Re-encrypt every stored CMS secret with the newest of CMS_ENCRYPTION_KEYS.
-
-    Row by row, each locked while it changes, so a token refreshed meanwhile is never lost; safe
-    to run again (a value already under the newest key is simply encrypted afresh).
-    """
-    rotated, unreadable = 0, []
-    for integration_id in Integration.objects.order_by("pk").values_list("pk", flat=True):
-        with transaction.atomic():
-            integration = Integration.objects.select_for_update().get(pk=integration_id)
-            try:
-                for name in ENCRYPTED_FIELDS:
-                    setattr(integration, name, rotate(getattr(integration, name)))
-            except UnreadableSecret:
-                unreadable.append(integration_id)
-                continue
-            integration.save(update_fields=list(ENCRYPTED_FIELDS))
-            rotated += 1
-    return Rotation(rotated=rotated, unreadable=unreadable)
