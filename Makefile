@@ -32,11 +32,12 @@ serve: install
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-## check: lint, format check, types, migrations in step with models, deploy checks
+## check: lint, format check, types, the apps' layers, migrations in step with models, checks
 check: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+	$(BIN)/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check
 

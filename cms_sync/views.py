@@ -15,12 +15,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from cms_sync import actions, clio
+from cms_sync.documents import documents_for, send_documents
+from cms_sync.matching import case_id_from
 from cms_sync.models import OutboxEntry
 from cms_sync.queries import advice_for, current_integration, health
 from hona.content_policy import csp_replace_per_request, csp_update_per_request
 from hona.http import AuthenticatedHttpRequest
+from messaging.models import Message
+from messaging.queries import get_thread_for_user
+from projects.models import Project
+from projects.queries import get_project_for_user
 
 OAUTH_STATE = "clio_oauth_state"
 
@@ -166,14 +173,10 @@ def _framed_by_the_extension() -> dict[str, list[str]]:
 @login_required
 def extension_panel(request: AuthenticatedHttpRequest) -> HttpResponse:
     """For the browser extension: the Project linked to the CMS case open in the active tab."""
-    from cms_sync.matching import case_id_from
 
     case_id = case_id_from(request.GET.get("url", ""), request.GET.get("case", ""))
     project = None
     if case_id:
-        from projects.models import Project
-        from projects.queries import get_project_for_user
-
         found = Project.objects.for_user(request.user).filter(cms_case_id=case_id).first()
         project = get_project_for_user(request.user, found.pk) if found else None
     response = render(
@@ -189,8 +192,6 @@ def extension_panel(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_POST
 def refile(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """File one message to another of the contact's projects; the change is audited."""
-    from messaging.models import Message
-    from projects.models import Project
 
     message = get_object_or_404(
         Message.objects.select_related("thread"),
@@ -207,8 +208,6 @@ def refile(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 def _clio_thread(request: AuthenticatedHttpRequest, pk: int) -> tuple[Any, Any]:
-    from cms_sync.queries import current_integration
-    from messaging.queries import get_thread_for_user
 
     thread = get_thread_for_user(request.user, pk)
     integration = current_integration(request.user)
@@ -228,7 +227,6 @@ def _clio_thread(request: AuthenticatedHttpRequest, pk: int) -> tuple[Any, Any]:
 @require_GET
 def documents(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The matter's documents in Clio, for "Attach file from integration" (loaded by a task)."""
-    from cms_sync.documents import documents_for
 
     thread, integration = _clio_thread(request, pk)
     query = request.GET.get("q", "").strip()[:100]
@@ -249,9 +247,6 @@ def documents(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def attach_documents(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    from django_htmx.http import HttpResponseClientRedirect
-
-    from cms_sync.documents import send_documents
 
     thread, _ = _clio_thread(request, pk)
     # Only ids are taken from the form (a page rendered before this change sent "id|name"):

@@ -229,3 +229,8 @@ def templates_for_user(user: User) -> QuerySet[MessageTemplate]:
 
 def get_attachment_for_user(user: User, pk: int) -> Attachment:
     return get_object_or_404(Attachment.objects.for_user(user).select_related("message"), pk=pk)
+
+
+def clients_with_threads() -> QuerySet[Contact]:
+    """Contacts as the Projects dashboard lists them under each project: by name, with thread."""
+    return Contact.objects.select_related("thread").order_by("name")

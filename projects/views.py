@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from hona.http import AuthenticatedHttpRequest
+from messaging.queries import clients_with_threads
 from projects import queries
 
 TABS = ("details", "messages")
@@ -23,7 +24,9 @@ def _page_number(value: str | None) -> int:
 def project_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()[:100]
     page = _page_number(request.GET.get("page"))
-    projects, has_more = queries.project_page(request.user, search=search, page=page)
+    projects, has_more = queries.project_page(
+        request.user, search=search, page=page, clients=clients_with_threads()
+    )
     context = {
         "active_nav": "projects",
         "projects": projects,
