@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from messaging.models import Contact, Thread
 from projects.actions import create_project
 from tests.fakes.clio import FakeClio
 from tests.fakes.dns import FakeDns
+from tests.fakes.receiver import Receiver, ReceiverServer
 
 
 @pytest.fixture
@@ -20,6 +22,15 @@ def clio(fake_clio: FakeClio, firm: Organization, owner: User) -> FakeClio:
         organization=firm, user=owner, code="good-code", redirect_uri="http://127.0.0.1:8000/cb"
     )
     return fake_clio
+
+
+@pytest.fixture
+def receiver(firm: Organization, owner: User, loopback_webhooks: None) -> Iterator[Receiver]:
+    """The firm's webhook integration, posting to a receiver on loopback that checks signatures."""
+    with ReceiverServer() as server:
+        _, secret = cms.connect_webhook(organization=firm, user=owner, url=server.url)
+        server.secret = secret
+        yield server
 
 
 @pytest.fixture

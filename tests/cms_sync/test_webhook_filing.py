@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,15 +16,7 @@ from messaging.models import Contact, Message, Thread
 from projects.actions import create_project
 from projects.models import Project
 from tests.conftest import receive
-from tests.fakes.receiver import Receiver, ReceiverServer
-
-
-@pytest.fixture
-def receiver(firm: Organization, owner: User, loopback_webhooks: None) -> Iterator[Receiver]:
-    with ReceiverServer() as server:
-        _, secret = cms.connect_webhook(organization=firm, user=owner, url=server.url)
-        server.secret = secret
-        yield server
+from tests.fakes.receiver import Receiver
 
 
 @pytest.fixture

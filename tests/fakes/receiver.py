@@ -50,8 +50,8 @@ def _handler(state: Receiver) -> type[BaseHTTPRequestHandler]:
                 return self._answer(500, {"error": "down"})
             if outcome == "429":
                 return self._answer(429, {"error": "slow down"}, {"Retry-After": "0"})
-            if outcome == "400":
-                return self._answer(400, {"error": "unknown case"})
+            if outcome in {"400", "404"}:
+                return self._answer(int(outcome), {"error": "unknown case"})
             if outcome.startswith("redirect:"):
                 return self._answer(307, {}, {"Location": outcome.removeprefix("redirect:")})
             key = self.headers.get("Idempotency-Key", "")
