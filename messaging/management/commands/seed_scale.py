@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime
 import random
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, Protocol
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -22,12 +22,19 @@ from django.utils import timezone
 
 from hona.actions import create_organization
 from hona.models import Organization, User
+from messaging.management.scale_writers import BulkWriter, CopyWriter, Writer
 from messaging.models import Contact, Message, Thread, UnreadThread
 from projects.models import Project
 
 SCALE_NUMBER = "+18885550999"
+
+
 STAFF = 20
+
+
 UNREAD_SHARE = 0.02
+
+
 PROJECT_COLUMNS = [
     "organization_id",
     "name",
@@ -37,6 +44,7 @@ PROJECT_COLUMNS = [
     "created_at",
     "updated_at",
 ]
+
 
 CONTACT_COLUMNS = [
     "organization_id",
@@ -51,6 +59,7 @@ CONTACT_COLUMNS = [
     "created_at",
     "updated_at",
 ]
+
 
 THREAD_COLUMNS = [
     "organization_id",
@@ -67,6 +76,7 @@ THREAD_COLUMNS = [
     "last_inbound_at",
     "created_at",
 ]
+
 
 MESSAGE_COLUMNS = [
     "organization_id",
@@ -85,6 +95,8 @@ MESSAGE_COLUMNS = [
     "sms_attempts",
     "media_pending",
 ]
+
+
 FIRST = [
     "Maria",
     "James",
@@ -107,9 +119,13 @@ FIRST = [
     "Zoe",
     "Ibrahim",
 ]
+
+
 LAST = ["Alvarez", "Bell", "Chen", "Okafor", "Patel", "Brooks", "Dubois", "Nguyen", "Ramirez",
         "Sullivan", "Kowalski", "Haddad", "Moreno", "Fischer", "Ito", "Adeyemi", "Larsen", "Greene",
         "Walsh", "Santos", "Rahman", "Popescu", "Castillo", "Jensen", "Demir"]  # fmt: skip
+
+
 LINES = [
     "Thanks, I will send the documents tonight.",
     "Your hearing is scheduled for next Tuesday at 9:30 AM.",
@@ -308,70 +324,3 @@ class Command(BaseCommand):
                     0 if inbound else 1,
                     0,
                 )
-
-
-class Writer(Protocol):
-    def write(
-        self, model: Any, columns: list[str], rows: Iterable[tuple[Any, ...]], count: int | None
-    ) -> list[int]:
-        """Insert the rows; when count is given, return the new ids in row order."""
-        ...
-
-    def finish(self) -> None:
-        """Anything to tidy once every table is written."""
-        ...
-
-
-class CopyWriter:
-    """PostgreSQL: COPY with ids taken from each table's own sequence."""
-
-    def __init__(self) -> None:
-        self.tables: list[str] = []
-
-    def write(
-        self, model: Any, columns: list[str], rows: Iterable[tuple[Any, ...]], count: int | None
-    ) -> list[int]:
-        table = model._meta.db_table
-        with connection.cursor() as cursor:
-            ids: list[int] = []
-            if count is not None:
-                cursor.execute(
-                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                    [table, count],
-                )
-                ids = [row[0] for row in cursor.fetchall()]
-                rows = ((ids[i], *row) for i, row in enumerate(rows))
-                columns = ["id", *columns]
-            column_list = ", ".join(f'"{name}"' for name in columns)
-            with cursor.cursor.copy(f'COPY "{table}" ({column_list}) FROM STDIN') as copy:
-                for row in rows:
-                    copy.write_row(row)
-        self.tables.append(table)
-        return ids
-
-    def finish(self) -> None:
-        # Fresh statistics, as autovacuum would gather after a while, so plans match real use.
-        with connection.cursor() as cursor:
-            for table in self.tables:
-                cursor.execute(f'ANALYZE "{table}"')
-
-
-class BulkWriter:
-    """SQLite and anything else: bulk inserts in batches."""
-
-    def write(
-        self, model: Any, columns: list[str], rows: Iterable[tuple[Any, ...]], count: int | None
-    ) -> list[int]:
-        created: list[int] = []
-        batch: list[Any] = []
-        for row in rows:
-            batch.append(model(**dict(zip(columns, row, strict=True))))
-            if len(batch) >= 2000:
-                created += [obj.pk for obj in model.objects.bulk_create(batch)]
-                batch = []
-        if batch:
-            created += [obj.pk for obj in model.objects.bulk_create(batch)]
-        return created
-
-    def finish(self) -> None:
-        pass
