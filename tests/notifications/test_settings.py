@@ -256,3 +256,65 @@ def test_moving_a_thread_to_a_project_i_am_not_on_takes_it_off_my_badge_at_once(
     actions.add_contact_to_project(contact=contact, project=mine)
     actions.set_thread_project(thread=Thread.objects.get(contact=contact), project=mine)
     assert 'data-count="1"' in badge(client, colleague)
+
+
+def test_two_runs_of_beat_at_once_send_one_digest(
+    client: Client, firm: Organization, colleague: User, thread: Thread
+) -> None:
+    """Both runs read the settings before either sent: only the one that claims it sends."""
+    from notifications.alerts import _claim_digest
+    from notifications.models import NotificationSettings
+
+    receive(thread, "Waiting for you")
+    choose(client, colleague, scope="all", daily_digest="on", daily_digest_time="17:00")
+    first, second = (NotificationSettings.objects.get(user=colleague) for _ in range(2))
+    day = datetime.date(2026, 11, 24)
+    assert _claim_digest(first, daily=True, weekly=False, day=day)
+    assert not _claim_digest(second, daily=True, weekly=False, day=day)
+
+
+def test_a_digest_the_mail_server_refused_goes_at_the_next_run(
+    client: Client, firm: Organization, colleague: User, thread: Thread, settings: Any
+) -> None:
+    receive(thread, "Waiting for you")
+    choose(client, colleague, scope="all", daily_digest="on", daily_digest_time="17:00")
+    mail.outbox.clear()
+    day = datetime.date(2026, 11, 24)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 1
+    assert send_due_digests(now=at(firm, day, 17, 5)) == 0  # refused: released, not lost
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert send_due_digests(now=at(firm, day, 17, 10)) == 1
+    assert send_due_digests(now=at(firm, day, 17, 15)) == 0
+    assert len(mail.outbox) == 1
+
+
+def test_an_alert_the_mail_server_refused_is_kept_and_sent_once_when_it_is_back(
+    client: Client, firm: Organization, owner: User, colleague: User, thread: Thread, settings: Any
+) -> None:
+    choose(client, owner, scope="all")
+    choose(client, colleague, scope="all")
+    receive(thread, "Is anyone there?")
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 1
+    with pytest.raises(OSError):  # the task retries it: nothing was dropped
+        send_thread_alerts(thread_id=thread.pk)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert send_thread_alerts(thread_id=thread.pk) == 2
+    assert send_thread_alerts(thread_id=thread.pk) == 0  # claimed and done: never twice
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([owner.email, colleague.email])
+
+
+def test_a_retry_emails_only_those_the_first_attempt_did_not_reach(
+    client: Client, firm: Organization, owner: User, colleague: User, thread: Thread
+) -> None:
+    from notifications.models import AlertBurst
+
+    choose(client, owner, scope="all")
+    choose(client, colleague, scope="all")
+    receive(thread, "Is anyone there?")
+    # The first attempt reached the owner, then the mail server went away.
+    AlertBurst.objects.update(sent_to=[owner.pk])
+    mail.outbox.clear()
+    assert send_thread_alerts(thread_id=thread.pk) == 1
+    assert [m.to for m in mail.outbox] == [[colleague.email]]
