@@ -50,6 +50,11 @@ class Message(models.Model):
         FAILED = "failed", "Failed"
         RECEIVED = "received", "Received"
 
+    class Kind(models.TextChoices):
+        MESSAGE = "message", "Message"
+        # Sent by Hona itself, not by staff: shown as such in the thread, delivered like any.
+        PORTAL_LINK = "portal_link", "Automated: new conversation link"
+
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
     thread = models.ForeignKey(Thread, on_delete=models.PROTECT, related_name="messages")
     direction = models.CharField(max_length=3, choices=Direction.choices)
@@ -61,6 +66,12 @@ class Message(models.Model):
         blank=True,
         related_name="sent_messages",
         help_text="The staff member who wrote an outbound message.",
+    )
+    kind = models.CharField(
+        max_length=12,
+        choices=Kind.choices,
+        default=Kind.MESSAGE,
+        help_text="A message someone wrote, or an automated notice to the client.",
     )
     channel = models.CharField(max_length=8, choices=Channel.choices, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices)
@@ -150,6 +161,13 @@ class Message(models.Model):
                 condition=Q(channel__in=["", "sms", "mms", "email", "portal"]),
                 name="message_channel_known",
             ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["message", "portal_link"]), name="message_kind_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="message") | Q(direction="out", sender__isnull=True),
+                name="message_notice_is_automated_outbound",
+            ),
         ]
         indexes = [
             # The thread page reads the latest 50 of a thread.
@@ -175,6 +193,10 @@ class Message(models.Model):
     @property
     def is_inbound(self) -> bool:
         return self.direction == self.Direction.INBOUND
+
+    @property
+    def is_notice(self) -> bool:
+        return self.kind != self.Kind.MESSAGE
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:
