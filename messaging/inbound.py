@@ -99,13 +99,17 @@ def _contact_for(organization: Organization, sender: Sender) -> Contact:
     if existing is not None:
         return existing
     if sender.phone:
-        name, reached_by = format_phone(sender.phone) or sender.phone, {"phone": sender.phone}
+        name = format_phone(sender.phone) or sender.phone
     else:
-        name, reached_by = sender_label(sender.sender_id), {"sender_id": sender.sender_id}
+        name = sender_label(sender.sender_id)
     try:
         with transaction.atomic():
             return actions.create_contact(
-                organization=organization, name=name, kind=Contact.Kind.LEAD, **reached_by
+                organization=organization,
+                name=name,
+                kind=Contact.Kind.LEAD,
+                phone=sender.phone,
+                sender_id=sender.sender_id,
             )
     except (ValidationError, IntegrityError):
         # Another request created them a moment ago: that contact is theirs.
