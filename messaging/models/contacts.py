@@ -43,6 +43,10 @@ class Contact(models.Model):
         "sender ID",
         max_length=SENDER_ID_MAX_LENGTH,
         blank=True,
+        default="",
+        # Also in the database: rows written without it (bulk loads, the previous release during
+        # a rolling deploy) are contacts with a phone or an email, as before.
+        db_default="",
         validators=[validate_sender_id],
         help_text="Who texted us when it was not a phone number: a short code (12345), a sender "
         "ID (HonaAlerts) or another address, as given. It cannot receive texts.",

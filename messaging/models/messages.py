@@ -71,6 +71,7 @@ class Message(models.Model):
         max_length=12,
         choices=Kind.choices,
         default=Kind.MESSAGE,
+        db_default=Kind.MESSAGE,  # rows written without it (bulk loads, a rolling deploy)
         help_text="A message someone wrote, or an automated notice to the client.",
     )
     channel = models.CharField(max_length=8, choices=Channel.choices, blank=True)
@@ -84,14 +85,20 @@ class Message(models.Model):
     )
     # The codes beside those words: why it went by email (and the cause in words, kept for the
     # later steps' sentences), and the latest problem on its way, if any. Logic reads these.
+    # Empty by default in the database too, for rows written without them (bulk loads).
     fallback_code = models.CharField(
-        max_length=20, choices=Failure.choices, blank=True, help_text="Why it went by email."
+        max_length=20,
+        choices=Failure.choices,
+        blank=True,
+        db_default="",
+        help_text="Why it went by email.",
     )
-    fallback_reason = models.CharField(max_length=300, blank=True)
+    fallback_reason = models.CharField(max_length=300, blank=True, db_default="")
     failure_code = models.CharField(
         max_length=20,
         choices=Failure.choices,
         blank=True,
+        db_default="",
         help_text="Why it failed, or what it is waiting for.",
     )
     project = models.ForeignKey(

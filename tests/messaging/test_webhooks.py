@@ -407,6 +407,17 @@ def test_any_other_sender_is_stored_in_one_safe_line(
     assert not lead.can_receive_sms
 
 
+def test_a_number_stored_as_given_before_sender_ids_keeps_its_thread(
+    post: Any, firm: Organization
+) -> None:
+    """Earlier releases kept a number phonenumbers did not know in `phone`, as given."""
+    earlier = Contact.objects.create(organization=firm, name="+10005550000", phone="+10005550000")
+    actions.ensure_thread(contact=earlier)
+    post(INBOUND, inbound(firm, "again", From="+10005550000"))
+    assert Message.objects.get().thread.contact == earlier
+    assert Contact.objects.count() == 1
+
+
 def test_a_whatsapp_sender_joins_the_thread_of_their_phone_number(
     post: Any, firm: Organization, contact: Contact
 ) -> None:
