@@ -14,6 +14,8 @@ class Failure(models.TextChoices):
     NO_PHONE = "no_phone", "No phone number"
     OPTED_OUT = "opted_out", "Opted out of texts"
     NOT_TEXTABLE = "not_textable", "The number cannot receive texts"
+    SENDER_ID = "sender_id", "A short code or sender ID cannot receive texts"
+    PREFERS_EMAIL = "prefers_email", "The client asked for notices by email"
     MMS_FILE_COUNT = "mms_file_count", "Too many files for MMS"
     MMS_TOO_LARGE = "mms_too_large", "Files too large for MMS"
     MMS_FILE_TYPE = "mms_file_type", "A file type MMS cannot carry"
@@ -36,6 +38,8 @@ NOT_BY_SMS = frozenset(
         Failure.NO_PHONE,
         Failure.OPTED_OUT,
         Failure.NOT_TEXTABLE,
+        Failure.SENDER_ID,
+        Failure.PREFERS_EMAIL,
         Failure.MMS_FILE_COUNT,
         Failure.MMS_TOO_LARGE,
         Failure.MMS_FILE_TYPE,

@@ -1,6 +1,9 @@
 """Inbound texts from Twilio: stored once, routed to the firm and the contact, opt-outs honoured.
 
-The webhook calls `receive_sms` and answers at once; media downloads run as a task.
+The webhook calls `receive_sms` and answers at once; media downloads run as a task. Whatever
+arrives from a firm's number is kept: a sender that is not a phone number (a short code, an
+alphanumeric sender ID) becomes a contact of that sender ID (messaging.senders), an empty text is
+kept empty, and NUL characters (which PostgreSQL cannot store) are dropped from the text.
 
 Twilio's credentials go only to TWILIO_API_BASE_URL's exact origin (issue #10): a MediaUrl on any
 other host is not stored nor fetched, only logged, and its file shows as not fetched. Twilio
@@ -26,6 +29,7 @@ from hona.phones import format_phone, parse_phone
 from hona.queueing import enqueue_on_commit
 from messaging import actions, events, tasks
 from messaging.models import Attachment, Contact, InboundMedia, Message, Thread
+from messaging.senders import NUMBER, Sender, sender_label, sender_of
 
 logger = logging.getLogger(__name__)
 
@@ -74,29 +78,45 @@ def keyword_of(body: str) -> str:
     return body.strip().upper()
 
 
-def _contact_for(organization: Organization, phone: str) -> Contact:
-    """The firm's contact with this number, or a new lead with its own thread."""
-    existing = Contact.objects.for_organization(organization).filter(phone=phone).first()
+def _find(organization: Organization, sender: Sender) -> Contact | None:
+    contacts = Contact.objects.for_organization(organization)
+    if sender.phone:
+        return contacts.filter(phone=sender.phone).first()
+    found = contacts.filter(sender_id=sender.sender_id).first()
+    if found is None and NUMBER.fullmatch(sender.sender_id):
+        # Before sender IDs, a number phonenumbers did not know was kept in `phone` as given.
+        found = contacts.filter(phone=sender.sender_id).first()
+    return found
+
+
+def _contact_for(organization: Organization, sender: Sender) -> Contact:
+    """The firm's contact for this sender, or a new lead with its own thread.
+
+    A short code or sender ID becomes a lead named after it ("Short code 12345"), kept in
+    `sender_id`: it cannot receive texts, so replies go by email or are refused.
+    """
+    existing = _find(organization, sender)
     if existing is not None:
         return existing
+    if sender.phone:
+        name = format_phone(sender.phone) or sender.phone
+    else:
+        name = sender_label(sender.sender_id)
     try:
         with transaction.atomic():
             return actions.create_contact(
                 organization=organization,
-                name=format_phone(phone) or phone,
+                name=name,
                 kind=Contact.Kind.LEAD,
-                phone=phone,
+                phone=sender.phone,
+                sender_id=sender.sender_id,
             )
-    except ValidationError:
-        # Another request created them a moment ago, or the number is unusual: store as given.
-        found = Contact.objects.for_organization(organization).filter(phone=phone).first()
-        if found is not None:
-            return found
-        contact = Contact.objects.create(
-            organization=organization, name=phone, kind=Contact.Kind.LEAD, phone=phone
-        )
-        actions.ensure_thread(contact=contact)
-        return contact
+    except (ValidationError, IntegrityError):
+        # Another request created them a moment ago: that contact is theirs.
+        found = _find(organization, sender)
+        if found is None:
+            raise
+        return found
 
 
 def _normalise(number: str) -> str:
@@ -114,11 +134,14 @@ def receive_sms(sms: InboundSms) -> Received:
     if organization is None:
         logger.warning("Inbound SMS %s to a number no firm uses", sms.sid)
         return Received(None, unknown_number=True)
+    sender = sender_of(sms.from_)
+    # PostgreSQL cannot store NUL in text: the rest of what they wrote is kept.
+    body = sms.body.replace("\x00", "")[: settings.MESSAGE_MAX_LENGTH]
     try:
         with transaction.atomic():
-            contact = _contact_for(organization, _normalise(sms.from_))
+            contact = _contact_for(organization, sender)
             thread = Thread.objects.select_for_update().get(contact=contact)
-            word = keyword_of(sms.body)
+            word = keyword_of(body) if contact.phone else ""  # we never text a short code
             if word in OPT_OUT_WORDS and not contact.sms_opted_out:
                 actions.set_sms_opt_out(
                     contact=contact, opted_out=True, keyword=word, source="inbound SMS"
@@ -130,11 +153,12 @@ def receive_sms(sms: InboundSms) -> Received:
             message = actions.record_message(
                 thread=thread,
                 direction=Message.Direction.INBOUND,
-                body=sms.body[: settings.MESSAGE_MAX_LENGTH],
+                body=body,
                 channel=Message.Channel.MMS if sms.media else Message.Channel.SMS,
                 status=Message.Status.RECEIVED,
                 provider_sid=sms.sid,
                 media_pending=len(sms.media),
+                allow_empty=True,  # what arrived is kept, even an empty text
             )
             if sms.media:
                 rows = []

@@ -1,22 +1,24 @@
 """Automated notices to clients (not two-way messages): a fresh portal link, for now.
 
-They follow the contact's notification preference (SMS, email or both) and are sent by a task.
+A notice is a message in the contact's thread (kind PORTAL_LINK, no staff sender), so staff see
+it and its status like any other, and it travels like any other: by SMS through
+`deliver_message` (claimed before it is sent, paced by the firm number's rate, re-queued by the
+sweeper when a worker dies with it), or by email. The contact's notification preference picks
+the way; "both" records one message for each.
 """
 
 from __future__ import annotations
 
-import logging
-from email.utils import formataddr, parseaddr
+from django.db import transaction
 
-from django.conf import settings
-from django.core.mail import send_mail
-
+from hona.queueing import enqueue_on_commit
 from hona.text import one_line
-from messaging.models import Contact
+from messaging import actions, tasks
+from messaging.delivery.email import route_to_email
+from messaging.failures import Failure
+from messaging.models import Contact, Message, Thread
 from messaging.portal import portal_url
-from messaging.sms import OutgoingSms, SmsRejected, SmsUnavailable, get_backend
-
-logger = logging.getLogger(__name__)
+from messaging.reach import NotBySms, contact_not_textable
 
 
 def notice_channels(contact: Contact) -> list[str]:
@@ -39,37 +41,40 @@ def notice_channels(contact: Contact) -> list[str]:
     return ["email"] if contact.email else []
 
 
-def send_fresh_portal_link(*, contact: Contact) -> str | None:
-    """Queue a new link to the phone or email on file; say where it goes (None: nowhere)."""
-    from messaging.tasks import send_portal_link
+def _why_email(contact: Contact) -> NotBySms:
+    """Why a notice goes by email: their choice, or (when they chose texts) why not a text."""
+    problem = contact_not_textable(contact)
+    if (
+        problem is not None
+        and contact.notification_preference == Contact.NotificationPreference.SMS
+    ):
+        return problem
+    ways = "SMS and email" if contact.notification_preference == "both" else "email"
+    return NotBySms(Failure.PREFERS_EMAIL, f"{contact.name} asked for notices by {ways}")
 
+
+@transaction.atomic
+def send_fresh_portal_link(*, contact: Contact) -> str | None:
+    """Record a new portal link in the contact's thread and queue it to the phone or email on
+    file; say where it goes first ("sms" or "email"; None: nowhere, and nothing is recorded)."""
     channels = notice_channels(contact)
     if not channels:
         return None
-    send_portal_link.delay(contact.pk)
-    return channels[0]
-
-
-def deliver_portal_link(*, contact_id: int) -> None:
-    contact = Contact.objects.select_related("organization").filter(pk=contact_id).first()
-    if contact is None:
-        return
-    firm = contact.organization
-    url = portal_url(contact)
-    text = f"{firm.name}: here is your new link to your conversation with us: {url}"
-    for channel in notice_channels(contact):
+    firm_name = one_line(contact.organization.name)
+    text = f"{firm_name}: here is your new link to your conversation with us: {portal_url(contact)}"
+    thread = Thread.objects.select_for_update().get(contact=contact)
+    for channel in channels:
+        message = actions.record_message(
+            thread=thread,
+            direction=Message.Direction.OUTBOUND,
+            kind=Message.Kind.PORTAL_LINK,
+            body=text,
+            channel=Message.Channel.PENDING,
+            status=Message.Status.QUEUED,
+        )
         if channel == "sms":
-            try:
-                get_backend().send(OutgoingSms(to=contact.phone, from_=firm.sms_number, body=text))
-            except (SmsRejected, SmsUnavailable) as error:
-                logger.warning("Portal link by SMS to contact %s failed: %s", contact.pk, error)
-                continue
+            # After commit; if the broker is down or the worker dies, the sweeper sends it.
+            enqueue_on_commit(tasks.deliver_message, message.pk)
         else:
-            _, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
-            send_mail(
-                one_line(f"Your link to {firm.name}"),
-                f"Hi {contact.name},\n\n{text}\n\nThis link is personal to you; please do not "
-                "share it.\n",
-                formataddr((one_line(firm.name), address)),
-                [contact.email],
-            )
+            route_to_email(message, cause=_why_email(contact), fallback=False)
+    return channels[0]

@@ -40,9 +40,14 @@ PAGE = 50
 
 
 def _private(response: HttpResponseBase) -> HttpResponseBase:
-    """Never kept by a shared cache, never shown from a browser's back/forward cache."""
+    """Never kept by a shared cache, never shown from a browser's back/forward cache.
+
+    `same-origin`: a link's token (in the /p/<token>/ path) goes as a referrer only to our own
+    origin, never to another site. Not `no-referrer`: with it Chromium posts the page's own
+    forms ("Send me a new link") with `Origin: null`, which Django's CSRF check refuses.
+    """
     response["Cache-Control"] = "no-store, private"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

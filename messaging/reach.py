@@ -67,6 +67,9 @@ class Route:
 
 def contact_not_textable(contact: Contact) -> NotBySms | None:
     """Why no text can reach this contact at all; None when one can."""
+    if not contact.phone and contact.sender_id:
+        # A short code or sender ID only sends; it is never handed to Twilio as a recipient.
+        return NotBySms(Failure.SENDER_ID, f"{contact.sender_label} cannot receive texts")
     if not contact.phone:
         return NotBySms(Failure.NO_PHONE, f"{contact.name} has no phone number")
     if contact.sms_opted_out:
@@ -96,6 +99,19 @@ def why_not_sms(contact: Contact, attachments: Sequence[Attachment]) -> NotBySms
     return None
 
 
+def reply_refused(contact: Contact) -> NotBySms | None:
+    """Why a staff reply is refused before it is stored: a short code or sender ID with no email
+    can be reached no way at all (anyone else is tried, and told about if it fails)."""
+    problem = contact_not_textable(contact)
+    if problem is None or problem.code != Failure.SENDER_ID or contact.email:
+        return None
+    return NotBySms(
+        Failure.SENDER_ID,
+        f"{contact.sender_label} cannot receive texts, and {contact.name} has no email address. "
+        "Add an email address to reply by email; this message was not sent.",
+    )
+
+
 def route_for(contact: Contact) -> Route:
     """The route line of the thread header: how messages go, and why not by text."""
     problem = contact_not_textable(contact)
@@ -109,6 +125,11 @@ def route_for(contact: Contact) -> Route:
         if email:
             return Route("email", f"Opted out of SMS — messages go {email}", why + ".")
         return Route("none", "Opted out of SMS and no email on file", why + ".")
+    if problem.code == Failure.SENDER_ID:
+        why = f"{contact.sender_label} only sends: it cannot receive texts."
+        if email:
+            return Route("email", f"Email only — {contact.email}", why)
+        return Route("none", "No way to reach them", why + " Add an email address to reply.")
     if problem.code == Failure.NOT_TEXTABLE:
         why = contact.phone_not_textable_reason or f"{contact.phone_display} cannot receive texts."
         if email:

@@ -9,6 +9,7 @@ from celery import shared_task
 
 from hona.retry import is_last_attempt, retry
 from messaging import delivery, inbound, notices
+from messaging.models import Contact
 from messaging.sms import SmsUnavailable
 
 
@@ -52,11 +53,10 @@ def fetch_inbound_media(self: Any, message_id: int) -> None:
         retry(self, error)
 
 
-@shared_task(bind=True, max_retries=3, acks_late=True)
-def send_portal_link(self: Any, contact_id: int) -> None:
-    try:
-        notices.deliver_portal_link(contact_id=contact_id)
-    except OSError as error:
-        if is_last_attempt(self):
-            return
-        retry(self, error, base=30)
+@shared_task(acks_late=True)
+def send_portal_link(contact_id: int) -> None:
+    """Only for tasks queued by an earlier release, which texted the link from here: the link
+    is now a message in the thread, recorded by the request and delivered by deliver_message."""
+    contact = Contact.objects.select_related("organization").filter(pk=contact_id).first()
+    if contact is not None:
+        notices.send_fresh_portal_link(contact=contact)

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from messaging.delivery import apply_status_callback
 from messaging.inbound import InboundSms, receive_sms
+from messaging.senders import clean_sender_id
 
 logger = logging.getLogger(__name__)
 
@@ -43,26 +44,27 @@ def twilio_inbound(request: HttpRequest) -> HttpResponse:
     if not signature_is_valid(request):
         logger.warning("Inbound webhook with a missing or forged signature refused")
         return HttpResponseForbidden("Invalid signature")
-    data = request.POST
-    sid = data.get("MessageSid") or data.get("SmsSid") or ""
-    if not sid or not data.get("From") or not data.get("To"):
+
+    def field(name: str, default: str = "") -> str:
+        # PostgreSQL cannot store or even compare NUL: no value carries one further.
+        return (request.POST.get(name) or default).replace("\x00", "")
+
+    sid = field("MessageSid") or field("SmsSid")
+    if not sid or not clean_sender_id(field("From")) or not field("To").strip():
         return HttpResponse("MessageSid, From and To are required.", status=400)
     try:
-        count = min(int(data.get("NumMedia") or 0), MAX_MEDIA)
+        count = min(int(field("NumMedia") or 0), MAX_MEDIA)
     except ValueError:
         count = 0
+    # Every file Twilio names is kept: one not on Twilio's host is stored as never fetched.
     media = [
-        (data.get(f"MediaUrl{i}", ""), data.get(f"MediaContentType{i}", "application/octet-stream"))
+        (field(f"MediaUrl{i}"), field(f"MediaContentType{i}", "application/octet-stream"))
         for i in range(count)
-        if data.get(f"MediaUrl{i}", "").startswith(("https://", "http://"))
+        if field(f"MediaUrl{i}").strip()
     ]
     receive_sms(
         InboundSms(
-            sid=sid[:64],
-            to=data.get("To", ""),
-            from_=data.get("From", ""),
-            body=data.get("Body", ""),
-            media=media,
+            sid=sid[:64], to=field("To"), from_=field("From"), body=field("Body"), media=media
         )
     )
     return _twiml()

@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.test import Client
@@ -14,6 +16,7 @@ from hona.models import User
 from messaging import actions
 from messaging.models import Attachment, Message, Thread
 from messaging.portal import portal_url
+from messaging.sms import MemoryBackend
 from tests.conftest import PASSWORD
 from tests.messaging import samples
 
@@ -105,3 +108,34 @@ def test_a_client_is_told_which_files_to_send_later_and_staff_see_only_a_preview
     staff.get_by_role("link", name="Back to the conversation").click()
     expect(staff).to_have_url(f"{live_server.url}/conversations/{thread.pk}/")
     context.close()
+
+
+def test_a_client_with_an_expired_link_gets_a_new_one_by_text_and_it_opens_the_thread(
+    page: Page, live_server: Any, thread: Thread, settings: Any
+) -> None:
+    """Chromium sends a real Origin with the "Send me a new link" form, so CSRF lets it through
+    (with `Referrer-Policy: no-referrer` it sent `Origin: null` and got a 403)."""
+    settings.PUBLIC_BASE_URL = live_server.url
+    settings.SMS_BACKEND = "memory"
+    MemoryBackend.outbox.clear()
+    long_ago = time.time() - (settings.PORTAL_LINK_MAX_AGE_DAYS + 1) * 86400
+    with mock.patch("django.core.signing.time.time", return_value=long_ago):
+        expired = portal_url(thread.contact)
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(expired)
+    expect(page.get_by_role("heading", name="This link no longer works")).to_be_visible()
+    page.get_by_role("button", name="Send me a new link").click()
+    expect(
+        page.get_by_text("We are texting a new link to your phone number on file.")
+    ).to_be_visible()
+
+    [sms] = MemoryBackend.outbox
+    assert sms.to == thread.contact.phone
+    fresh = re.search(r"http://\S+/p/[^/\s]+/", sms.body)
+    assert fresh is not None and fresh.group(0) != expired
+    page.goto(fresh.group(0))
+    expect(page).to_have_url(f"{live_server.url}/portal/")
+    expect(page.get_by_text("Conversation with Jane Doe")).to_be_visible()
+    # The new link is part of the record: the client sees it in their thread, from the firm.
+    expect(page.locator("#message-list li", has_text="here is your new link")).to_be_visible()

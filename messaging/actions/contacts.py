@@ -61,8 +61,13 @@ def create_contact(
     notification_preference: str = Contact.NotificationPreference.SMS,
     projects: Sequence[Project] = (),
     created_by: User | None = None,
+    sender_id: str = "",
 ) -> Contact:
-    """Create a contact and its thread. Raises ValidationError for a bad phone or a duplicate."""
+    """Create a contact and its thread. Raises ValidationError for a bad phone or a duplicate.
+
+    `sender_id` is who texted us when it was not a phone number (a short code, a sender ID):
+    kept as given, and never textable.
+    """
     contact = Contact(
         organization=organization,
         name=name.strip(),
@@ -70,8 +75,11 @@ def create_contact(
         email=email.strip(),
         notification_preference=notification_preference,
         created_by=created_by,
+        sender_id=sender_id,
     )
     apply_phone(contact, phone)
+    if sender_id and not contact.phone:
+        contact.phone_not_textable_reason = f"{contact.sender_label} cannot receive texts."
     contact.full_clean()
     contact.save()
     if projects:

@@ -22,6 +22,7 @@ from messaging.models import (
     Message,
     Thread,
 )
+from messaging.reach import reply_refused
 from messaging.uploads import NewFile
 
 PREVIEW_LENGTH = 120
@@ -40,6 +41,8 @@ def record_message(
     created_at: datetime.datetime | None = None,
     provider_sid: str = "",
     media_pending: int = 0,
+    kind: str = Message.Kind.MESSAGE,
+    allow_empty: bool = False,
 ) -> Message:
     """Store one message (and its files) in a thread, and bring the thread up to date.
 
@@ -51,7 +54,8 @@ def record_message(
     if "\x00" in body or any("\x00" in f.name for f in files):
         # PostgreSQL cannot store NUL in text; say so instead of failing at the INSERT.
         raise ValidationError("The message has a NUL character in it. Remove it and send again.")
-    if not body.strip() and not files and not media_pending:
+    empty = not body.strip() and not files and not media_pending
+    if empty and not allow_empty:  # an inbound text is kept even when it came empty
         raise ValidationError("A message needs some text or a file.")
     if sender is not None and sender.organization_id != thread.organization_id:
         raise ValidationError("The sender belongs to another firm.")
@@ -60,6 +64,7 @@ def record_message(
         organization_id=thread.organization_id,
         thread=thread,
         direction=direction,
+        kind=kind,
         body=body,
         sender=sender,
         channel=channel,
@@ -90,7 +95,9 @@ def record_message(
     thread.archived_by = None
     if not thread.last_message_preview or when >= thread.last_message_at:
         thread.last_message_at = when
-        thread.last_message_preview = preview_of(message, files) or "📎 Photo or file"
+        thread.last_message_preview = preview_of(message, files) or (
+            "(empty message)" if empty else "📎 Photo or file"
+        )
         fields += ["last_message_at", "last_message_preview"]
     if inbound and (thread.last_inbound_at is None or when > thread.last_inbound_at):
         thread.last_inbound_at = when
@@ -120,6 +127,9 @@ def send_message(
     """A staff member's message: stored as queued, delivered by a task once committed."""
     if sender.organization_id != thread.organization_id:
         raise ValidationError("The sender belongs to another firm.")
+    refused = reply_refused(thread.contact)
+    if refused is not None:  # a short code with no email: nothing is stored, staff are told why
+        raise ValidationError(refused.reason, code=refused.code)
     check_staff_quota(user=sender)
     files = uploads.accept(files, uploads.staff_limits())
     message = record_message(

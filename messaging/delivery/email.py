@@ -146,9 +146,17 @@ def send_message_email(message: Message, attachments: list[Attachment]) -> None:
         "links": [] if attach else [(a, download_url(a)) for a in attachments if a.file],
         "attached": attachments if attach else [],
     }
+    # A notice (a new portal link) is its own words: the link it carries is the one to open.
+    notice = message.is_notice
     email = EmailMessage(
-        subject=one_line(f"New message from {organization.name}"),
-        body=render_to_string("messaging/email/message.txt", context),
+        subject=one_line(
+            f"Your link to {organization.name}"
+            if notice
+            else f"New message from {organization.name}"
+        ),
+        body=render_to_string(
+            "messaging/email/notice.txt" if notice else "messaging/email/message.txt", context
+        ),
         from_email=formataddr((one_line(organization.name), from_address)),
         to=[contact.email],
     )

@@ -11,6 +11,7 @@ from hona.models import Organization, OrganizationOwnedQuerySet
 from hona.phones import format_phone
 from hona.text import validate_one_line
 from messaging.reach import Route, route_for
+from messaging.senders import SENDER_ID_MAX_LENGTH, sender_label, validate_sender_id
 from projects.models import Project
 
 
@@ -38,6 +39,18 @@ class Contact(models.Model):
         default=False, help_text="Whether the phone number can receive text messages."
     )
     phone_not_textable_reason = models.CharField(max_length=200, blank=True)
+    sender_id = models.CharField(
+        "sender ID",
+        max_length=SENDER_ID_MAX_LENGTH,
+        blank=True,
+        default="",
+        # Also in the database: rows written without it (bulk loads, the previous release during
+        # a rolling deploy) are contacts with a phone or an email, as before.
+        db_default="",
+        validators=[validate_sender_id],
+        help_text="Who texted us when it was not a phone number: a short code (12345), a sender "
+        "ID (HonaAlerts) or another address, as given. It cannot receive texts.",
+    )
     email = models.EmailField(blank=True)
     notification_preference = models.CharField(
         max_length=8,
@@ -82,6 +95,13 @@ class Contact(models.Model):
                 condition=Q(phone="") | Q(phone__startswith="+"),
                 name="contact_phone_e164",
             ),
+            # Texts from one short code or sender ID land in one thread.
+            models.UniqueConstraint(
+                fields=["organization", "sender_id"],
+                condition=~Q(sender_id=""),
+                name="contact_sender_id_unique_per_firm",
+                violation_error_message="Another contact of this firm has this sender ID.",
+            ),
             models.CheckConstraint(
                 condition=Q(phone_textable=False) | ~Q(phone=""),
                 name="contact_textable_needs_phone",
@@ -113,6 +133,11 @@ class Contact(models.Model):
     @property
     def phone_display(self) -> str:
         return format_phone(self.phone)
+
+    @property
+    def sender_label(self) -> str:
+        """ "Short code 12345", "Sender ID HonaAlerts": shown instead of a phone number."""
+        return sender_label(self.sender_id) if self.sender_id else ""
 
     @property
     def can_receive_sms(self) -> bool:

@@ -50,6 +50,11 @@ class Message(models.Model):
         FAILED = "failed", "Failed"
         RECEIVED = "received", "Received"
 
+    class Kind(models.TextChoices):
+        MESSAGE = "message", "Message"
+        # Sent by Hona itself, not by staff: shown as such in the thread, delivered like any.
+        PORTAL_LINK = "portal_link", "Automated: new conversation link"
+
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
     thread = models.ForeignKey(Thread, on_delete=models.PROTECT, related_name="messages")
     direction = models.CharField(max_length=3, choices=Direction.choices)
@@ -62,6 +67,13 @@ class Message(models.Model):
         related_name="sent_messages",
         help_text="The staff member who wrote an outbound message.",
     )
+    kind = models.CharField(
+        max_length=12,
+        choices=Kind.choices,
+        default=Kind.MESSAGE,
+        db_default=Kind.MESSAGE,  # rows written without it (bulk loads, a rolling deploy)
+        help_text="A message someone wrote, or an automated notice to the client.",
+    )
     channel = models.CharField(max_length=8, choices=Channel.choices, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices)
     provider_sid = models.CharField(
@@ -73,14 +85,20 @@ class Message(models.Model):
     )
     # The codes beside those words: why it went by email (and the cause in words, kept for the
     # later steps' sentences), and the latest problem on its way, if any. Logic reads these.
+    # Empty by default in the database too, for rows written without them (bulk loads).
     fallback_code = models.CharField(
-        max_length=20, choices=Failure.choices, blank=True, help_text="Why it went by email."
+        max_length=20,
+        choices=Failure.choices,
+        blank=True,
+        db_default="",
+        help_text="Why it went by email.",
     )
-    fallback_reason = models.CharField(max_length=300, blank=True)
+    fallback_reason = models.CharField(max_length=300, blank=True, db_default="")
     failure_code = models.CharField(
         max_length=20,
         choices=Failure.choices,
         blank=True,
+        db_default="",
         help_text="Why it failed, or what it is waiting for.",
     )
     project = models.ForeignKey(
@@ -150,6 +168,13 @@ class Message(models.Model):
                 condition=Q(channel__in=["", "sms", "mms", "email", "portal"]),
                 name="message_channel_known",
             ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["message", "portal_link"]), name="message_kind_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="message") | Q(direction="out", sender__isnull=True),
+                name="message_notice_is_automated_outbound",
+            ),
         ]
         indexes = [
             # The thread page reads the latest 50 of a thread.
@@ -175,6 +200,10 @@ class Message(models.Model):
     @property
     def is_inbound(self) -> bool:
         return self.direction == self.Direction.INBOUND
+
+    @property
+    def is_notice(self) -> bool:
+        return self.kind != self.Kind.MESSAGE
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:

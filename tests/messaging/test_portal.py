@@ -235,7 +235,8 @@ def test_an_expired_link_offers_to_send_a_fresh_one_to_the_number_on_file(
     with mock.patch("django.core.signing.time.time", return_value=later.timestamp()):
         page = client.get(url)
         assert page.status_code == 403 and "Send me a new link" in page.text
-        answer = client.post(url)
+        with django_capture_on_commit_callbacks(execute=True):
+            answer = client.post(url)
     assert "texting a new link to your phone number on file" in answer.text
     [sms] = MemoryBackend.outbox
     assert sms.to == contact.phone and "/p/" in sms.body
@@ -311,3 +312,20 @@ def test_portal_tokens_never_reach_the_logs(contact: Contact) -> None:
     RedactSignedLinks().filter(record)
     assert record.getMessage() == '"GET /p/[redacted]/ HTTP/1.1" 302 0'
     assert token_path.split("/")[2] not in record.getMessage()
+
+
+def test_portal_pages_send_link_tokens_as_referrer_only_to_our_own_origin(
+    client: Client, contact: Contact, settings: Any
+) -> None:
+    """`same-origin`, not `no-referrer`: the latter makes Chromium post the portal's own forms
+    with `Origin: null`, which the CSRF check refuses (tests/test_browser_portal.py)."""
+    link = path_of(portal_url(contact))
+    actions.revoke_portal_links(contact=contact)
+    ended = client.get(link)  # the page with "Send me a new link", at the token's own URL
+    time.sleep(1.1)  # links carry their time to the second
+    client.get(path_of(portal_url(contact)))
+    thread = client.get("/portal/")
+    for page in (ended, thread):
+        assert page["Referrer-Policy"] == "same-origin"
+        assert "no-store" in page["Cache-Control"]
+        assert '<meta name="referrer" content="same-origin">' in page.text

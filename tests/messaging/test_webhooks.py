@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 from twilio.request_validator import RequestValidator
 
 from hona.models import Organization, User
 from messaging import actions
+from messaging.delivery import deliver_message, email_delivery
+from messaging.failures import Failure
 from messaging.models import ConsentEvent, Contact, Message, Thread
 from notifications.queries import unread_thread_count
 from projects.actions import create_project
+from tests.conftest import write
 from tests.fakes.twilio import FakeTwilio
 
 INBOUND = "/webhooks/twilio/messages/"
@@ -237,6 +243,221 @@ def test_media_download_is_retried_when_twilio_is_briefly_unavailable(
     message = Message.objects.get()
     assert message.attachments.get().file.read() == b"%PDF-1.4 scan"
     assert fake_twilio.media_failures == 0
+
+
+# --- Senders that are not phone numbers -----------------------------------------------------------
+
+
+def sender_contact(firm: Organization, sender_id: str) -> Contact:
+    return Contact.objects.for_organization(firm).get(sender_id=sender_id)
+
+
+@pytest.mark.parametrize(
+    ("sender", "name"),
+    [("12345", "Short code 12345"), ("HonaAlerts", "Sender ID HonaAlerts")],
+)
+def test_a_text_from_a_short_code_or_sender_id_is_stored_as_a_lead_that_cannot_be_texted(
+    post: Any, firm: Organization, colleague: User, sender: str, name: str
+) -> None:
+    response = post(INBOUND, inbound(firm, "Your code is 4821", From=sender))
+    assert response.status_code == 200 and response["Content-Type"] == "text/xml"
+    lead = sender_contact(firm, sender)
+    assert lead.name == name and lead.kind == Contact.Kind.LEAD
+    assert lead.phone == "" and not lead.phone_textable and not lead.can_receive_sms
+    assert lead.phone_not_textable_reason == f"{name} cannot receive texts."
+    assert lead.route.channel == "none"
+    assert lead.thread.messages.get().body == "Your code is 4821"
+    assert unread_thread_count(colleague) == 1
+
+
+def test_a_second_text_from_the_same_sender_joins_the_same_thread(
+    post: Any, firm: Organization
+) -> None:
+    post(INBOUND, inbound(firm, "first", sid="SM" + "1" * 32, From="HonaAlerts"))
+    post(INBOUND, inbound(firm, "second", sid="SM" + "2" * 32, From="HonaAlerts"))
+    post(INBOUND, inbound(firm, "other", sid="SM" + "3" * 32, From="12345"))
+    alerts = sender_contact(firm, "HonaAlerts")
+    assert [m.body for m in alerts.thread.messages.all()] == ["first", "second"]
+    assert Contact.objects.count() == Thread.objects.count() == 2
+
+
+def test_the_same_sender_id_texting_two_firms_is_a_contact_of_each(
+    post: Any, firm: Organization, other_firm: Organization
+) -> None:
+    post(INBOUND, inbound(firm, sid="SM" + "1" * 32, From="12345"))
+    post(INBOUND, inbound(other_firm, sid="SM" + "2" * 32, From="12345"))
+    assert sender_contact(firm, "12345") != sender_contact(other_firm, "12345")
+
+
+def test_stop_from_a_short_code_is_kept_as_a_text_and_changes_no_consent(
+    post: Any, firm: Organization
+) -> None:
+    post(INBOUND, inbound(firm, "STOP", From="12345"))
+    lead = sender_contact(firm, "12345")
+    assert not lead.sms_opted_out and not ConsentEvent.objects.exists()
+    assert lead.thread.messages.get().body == "STOP"
+
+
+@pytest.fixture
+def short_code(post: Any, firm: Organization) -> Contact:
+    post(INBOUND, inbound(firm, "Your code is 4821", From="12345"))
+    return sender_contact(firm, "12345")
+
+
+def test_a_staff_reply_to_a_short_code_without_email_is_refused_and_nothing_is_stored(
+    short_code: Contact, owner: User, fake_twilio: FakeTwilio
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        actions.send_message(thread=short_code.thread, sender=owner, body="Who is this?")
+    assert refused.value.code == Failure.SENDER_ID
+    assert "Short code 12345 cannot receive texts" in refused.value.messages[0]
+    assert not short_code.thread.messages.filter(direction="out").exists()
+    assert fake_twilio.requests == []
+
+
+def test_the_composer_says_why_a_reply_to_a_short_code_was_not_sent(
+    short_code: Contact, client: Client, owner: User, fake_twilio: FakeTwilio
+) -> None:
+    client.force_login(owner)
+    response = client.post(
+        f"/conversations/{short_code.thread.pk}/send/",
+        {"body": "Who is this?"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 422
+    assert "Short code 12345 cannot receive texts" in response.text
+    assert "Add an email address to reply" in response.text
+    assert not Message.objects.filter(direction="out").exists()
+    assert fake_twilio.requests == []
+
+
+def test_a_staff_reply_to_a_short_code_with_an_email_goes_by_email_and_never_to_twilio(
+    short_code: Contact,
+    owner: User,
+    fake_twilio: FakeTwilio,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    Contact.objects.filter(pk=short_code.pk).update(email="alerts@bank.example")
+    short_code.refresh_from_db()
+    assert short_code.route.channel == "email"
+    with django_capture_on_commit_callbacks(execute=True):
+        message = actions.send_message(thread=short_code.thread, sender=owner, body="Thanks")
+    message.refresh_from_db()
+    assert message.channel == "email" and message.status == "sent"
+    assert message.fallback_code == Failure.SENDER_ID
+    assert message.error_reason == "Sent by email because Short code 12345 cannot receive texts."
+    assert [m.to for m in mail.outbox] == [["alerts@bank.example"]]
+    assert fake_twilio.requests == []
+
+
+def test_a_queued_reply_to_a_short_code_that_lost_its_email_fails_with_a_code(
+    short_code: Contact, owner: User, fake_twilio: FakeTwilio
+) -> None:
+    """One that reached the queue anyway (written while the contact had an email, say)."""
+    message = write(short_code.thread, owner, "Thanks", channel="")
+    deliver_message(message_id=message.pk)
+    email_delivery(message_id=message.pk, final_attempt=False)
+    message.refresh_from_db()
+    assert message.status == "failed" and message.failure_code == Failure.NO_EMAIL
+    assert message.fallback_code == Failure.SENDER_ID
+    assert fake_twilio.requests == []
+
+
+@pytest.mark.parametrize(
+    ("sender", "label"), [("12345", "Short code 12345"), ("HonaAlerts", "Sender ID HonaAlerts")]
+)
+def test_the_list_and_the_thread_header_show_the_sender_plainly(
+    post: Any, client: Client, firm: Organization, owner: User, sender: str, label: str
+) -> None:
+    post(INBOUND, inbound(firm, "Your code is 4821", From=sender))
+    lead = sender_contact(firm, sender)
+    client.force_login(owner)
+    listing = client.get("/conversations/").text
+    assert re.search(rf"<strong>{label}</strong>", listing)
+    header = client.get(f"/conversations/{lead.thread.pk}/").text
+    assert f"<h2>{label}" in header
+    assert f"{label} only sends: it cannot receive texts." in header
+    assert "By SMS" not in header  # no phone number made up for it
+
+
+def test_a_renamed_sender_still_shows_which_short_code_it_is(
+    short_code: Contact, client: Client, owner: User
+) -> None:
+    Contact.objects.filter(pk=short_code.pk).update(name="Acme Bank alerts")
+    client.force_login(owner)
+    header = client.get(f"/conversations/{short_code.thread.pk}/").text
+    assert "<h2>Acme Bank alerts" in header and "Short code 12345 only sends" in header
+
+
+@pytest.mark.parametrize(
+    ("sender", "stored"),
+    [
+        ("Short\x00Code\nAlerts", "ShortCode Alerts"),  # one safe line, no NUL
+        ("messenger:1234567890", "messenger:1234567890"),
+        ("+10005550000", "+10005550000"),  # shaped like a number, but not one
+        ("x" * 500, "x" * 64),
+    ],
+)
+def test_any_other_sender_is_stored_in_one_safe_line(
+    post: Any, firm: Organization, sender: str, stored: str
+) -> None:
+    assert post(INBOUND, inbound(firm, "hello", From=sender)).status_code == 200
+    lead = sender_contact(firm, stored)
+    assert lead.thread.messages.get().body == "hello"
+    assert not lead.can_receive_sms
+
+
+def test_a_number_stored_as_given_before_sender_ids_keeps_its_thread(
+    post: Any, firm: Organization
+) -> None:
+    """Earlier releases kept a number phonenumbers did not know in `phone`, as given."""
+    earlier = Contact.objects.create(organization=firm, name="+10005550000", phone="+10005550000")
+    actions.ensure_thread(contact=earlier)
+    post(INBOUND, inbound(firm, "again", From="+10005550000"))
+    assert Message.objects.get().thread.contact == earlier
+    assert Contact.objects.count() == 1
+
+
+def test_a_whatsapp_sender_joins_the_thread_of_their_phone_number(
+    post: Any, firm: Organization, contact: Contact
+) -> None:
+    post(INBOUND, inbound(firm, "via WhatsApp", From=f"whatsapp:{contact.phone}"))
+    assert Message.objects.get().thread.contact == contact
+    assert Contact.objects.count() == 1
+
+
+def test_a_text_with_nul_characters_is_kept_without_them(
+    post: Any, firm: Organization, contact: Contact
+) -> None:
+    assert post(INBOUND, inbound(firm, "Hel\x00lo")).status_code == 200
+    assert Message.objects.get().body == "Hello"
+
+
+def test_an_empty_text_is_kept_empty(post: Any, firm: Organization, contact: Contact) -> None:
+    assert post(INBOUND, inbound(firm, "")).status_code == 200
+    message = Message.objects.get()
+    assert message.body == "" and message.thread.last_message_preview == "(empty message)"
+
+
+def test_an_empty_text_with_a_file_that_cannot_be_fetched_is_kept_with_the_file_marked(
+    post: Any, fake_twilio: FakeTwilio, firm: Organization, contact: Contact
+) -> None:
+    params = inbound(firm, "", NumMedia="1", MediaUrl0="ftp://x/y", MediaContentType0="image/png")
+    assert post(INBOUND, params).status_code == 200
+    message = Message.objects.get()
+    assert message.body == "" and message.media_pending == 0
+    assert message.inbound_media.get().failure == "not_twilio"
+
+
+@pytest.mark.parametrize("field", ["From", "To", "MessageSid"])
+@pytest.mark.parametrize("value", ["", "\x00"])
+def test_a_text_without_a_sender_receiver_or_id_is_refused_and_nothing_is_stored(
+    post: Any, firm: Organization, field: str, value: str
+) -> None:
+    params = inbound(firm, **{field: value})
+    params.pop("SmsSid")
+    assert post(INBOUND, params).status_code == 400
+    assert not Message.objects.exists() and not Contact.objects.exists()
 
 
 # --- Opt-out ------------------------------------------------------------------------------------
