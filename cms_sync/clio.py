@@ -246,7 +246,10 @@ class ClioClient:
             )
             if found.get("data"):
                 return str(found["data"][0]["id"])
-        sender = message.sender.name if message.sender else contact.name
+        if message.sender is not None:
+            sender = message.sender.name
+        else:  # the client, or for an automated notice (a new portal link) the firm itself
+            sender = contact.name if message.is_inbound else message.organization.name
         body = f"{message.body}\n\n— {sender}\n{reference}".strip()
         kind = "EmailCommunication" if message.channel == "email" else "PhoneCommunication"
         data: dict[str, Any] = {

@@ -197,3 +197,6 @@ def test_a_new_link_is_filed_to_the_case_as_part_of_the_record(
     ask_for_a_new_link(Client(), contact, settings, django_capture_on_commit_callbacks)
     [notice] = notices_of(contact)
     assert OutboxEntry.objects.filter(message=notice).count() == 1
+    [communication] = fake_clio.communications
+    # Signed by the firm that sent it, never by the client it went to.
+    assert communication["body"].splitlines()[-2] == f"— {firm.name}"
