@@ -49,16 +49,18 @@ class ContactAdmin(FirmScopedAdmin):
         "name",
         "kind",
         "phone",
+        "sender_id",
         "phone_textable",
         "email",
         "sms_opted_out",
         "organization",
     ]
     list_filter = ["kind", "phone_textable", "sms_opted_out", "notification_preference"]
-    search_fields = ["name", "phone", "email"]
+    search_fields = ["name", "phone", "sender_id", "email"]
     filter_horizontal = ["projects"]
     # Opt-out follows the client's own STOP / START texts, never a staff member's click.
     readonly_fields = [
+        "sender_id",
         "phone_status",
         "sms_opted_out",
         "sms_opted_out_at",
