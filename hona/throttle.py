@@ -1,17 +1,31 @@
-"""A small fixed-window rate limit on the cache (Redis in production, shared by all web workers)."""
+"""A small fixed-window rate limit on the cache (Redis in production, shared by all web workers).
+
+When the cache cannot be reached the limit lets the request through (and says so in the log):
+rate-limit bookkeeping must never stop a client's message from being stored.
+"""
 
 from __future__ import annotations
 
+import logging
 import time
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
+logger = logging.getLogger(__name__)
+
 
 def allow(key: str, *, limit: int, window: int, cost: int = 1) -> bool:
     """Count `cost` hits on `key` (files, bytes…); False once they pass `limit` in this window."""
-    bucket = f"throttle:{key}:{int(time.time() // window)}"
+    try:
+        return _count(f"throttle:{key}:{int(time.time() // window)}", limit, window, cost)
+    except Exception as error:  # Redis down or unreachable: fail open
+        logger.warning("Rate limit %s not counted, the cache is unavailable: %r", key, error)
+        return True
+
+
+def _count(bucket: str, limit: int, window: int, cost: int) -> bool:
     if cache.add(bucket, cost, timeout=window + 5):
         return cost <= limit
     try:
