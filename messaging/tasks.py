@@ -9,6 +9,7 @@ from celery import shared_task
 
 from hona.retry import is_last_attempt, retry
 from messaging import delivery, inbound, notices
+from messaging.models import Attachment
 from messaging.sms import SmsUnavailable
 
 
@@ -60,3 +61,14 @@ def send_portal_link(self: Any, contact_id: int) -> None:
         if is_last_attempt(self):
             return
         retry(self, error, base=30)
+
+
+@shared_task(bind=True, max_retries=8, acks_late=True)
+def remove_stored_files(self: Any, names: list[str]) -> None:
+    """Files of redacted messages that storage could not delete at once."""
+    storage = Attachment.file.field.storage
+    try:
+        for name in names:
+            storage.delete(name)
+    except OSError as error:
+        retry(self, error)

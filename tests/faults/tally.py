@@ -74,9 +74,9 @@ class Tally:
                     reference = f"[Hona {entry.key}]"
                     copies = sum(reference in c.get("body", "") for c in clio.communications)
                 else:
-                    attachment = Attachment.objects.get(pk=entry.attachment_id)
+                    attachment = Attachment.objects.get(filings=entry)
                     copies = sum(
-                        d.get("name") == attachment.filename and d.get("fully_uploaded")
+                        bool(d.get("name") == attachment.filename and d.get("fully_uploaded"))
                         for d in clio.documents.values()
                     )
                 self.filed += min(copies, 1)
