@@ -10,6 +10,7 @@ message is delivered like any upload (MMS rules and email fallback included).
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import logging
 import re
@@ -19,6 +20,7 @@ from typing import Any
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from cms_sync import tasks
@@ -41,6 +43,7 @@ LIST_TTL = 120
 PAGE_TTL = 30 * 60  # how long "More documents" keeps working after a page was shown
 PAGE_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 PAGE_EXPIRED = "That page of documents is no longer available. Search again."
+STALE_AFTER = datetime.timedelta(minutes=15)  # past the fetch task's own retries
 Refusal = PendingDocument.Refusal
 
 
@@ -177,6 +180,10 @@ def _refuse(pending: PendingDocument, code: str, reason: str) -> None:
 
 def _store(message: Message, pending: PendingDocument, content: bytes, content_type: str) -> None:
     with transaction.atomic():
+        # A sweep and a retry may fetch the same document: the first to store it wins.
+        locked = PendingDocument.objects.select_for_update().filter(pk=pending.pk).first()
+        if locked is None or locked.attachment_id is not None:
+            return
         attachment = Attachment(
             organization_id=message.organization_id,
             message=message,
@@ -242,6 +249,24 @@ def fetch_documents(*, message_id: int) -> float | None:
         _store(message, pending, content, content_type)
     _hand_over(message)
     return None
+
+
+def requeue_stale_documents(*, now: datetime.datetime | None = None, limit: int = 200) -> int:
+    """Messages still waiting for their documents long after their fetch task should have
+    finished (its task was lost) are fetched again; returns how many."""
+    now = now or timezone.now()
+    waiting = list(
+        Message.objects.filter(
+            direction=Message.Direction.OUTBOUND,
+            status=Message.Status.QUEUED,
+            media_pending__gt=0,
+            created_at__lt=now - STALE_AFTER,
+            pk__in=PendingDocument.objects.values("message_id"),
+        ).values_list("pk", flat=True)[:limit]
+    )
+    for message_id in waiting:
+        enqueue_on_commit(tasks.fetch_documents, message_id)
+    return len(waiting)
 
 
 def _hand_over(message: Message) -> None:

@@ -23,6 +23,13 @@ def requeue_stale_entries() -> int:
 
 
 @shared_task(acks_late=True)
+def requeue_stale_documents() -> int:
+    from cms_sync.documents import requeue_stale_documents as requeue
+
+    return requeue()
+
+
+@shared_task(acks_late=True)
 def load_documents(integration_id: int, matter_id: str, query: str, page_token: str) -> None:
     from cms_sync.documents import load_documents as load
 

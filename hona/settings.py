@@ -147,6 +147,11 @@ CELERY_BEAT_SCHEDULE = {
     "reconcile-messages": {"task": "messaging.tasks.reconcile_messages", "schedule": 60.0},
     # Filings whose task was lost (a worker killed mid-task) go back to the queue.
     "requeue-stale-filings": {"task": "cms_sync.tasks.requeue_stale_entries", "schedule": 120.0},
+    # Documents from the case whose fetch was lost: the message waits for them until then.
+    "requeue-stale-documents": {
+        "task": "cms_sync.tasks.requeue_stale_documents",
+        "schedule": 300.0,
+    },
     # Alert emails and notice emails whose task never ran (the broker was down at the time).
     "sweep-alerts": {"task": "notifications.tasks.sweep_alerts", "schedule": 120.0},
     # Daily and weekly digests, each at its owner's chosen time in the firm's time zone.
