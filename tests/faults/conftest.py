@@ -11,6 +11,7 @@ what was lost or doubled; the counts are printed at the end of the run (`FAULT â
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -59,9 +60,11 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             terminalreporter.write_line(line)
 
 
-def report(name: str, **counts: int) -> str:
+def report(name: str, stage: Stage, **counts: int) -> str:
     line = f"FAULT {name}: " + " ".join(f"{key}={value}" for key, value in counts.items())
     REPORTS.append(line)
+    if stage.restarts:
+        REPORTS.append(f"  ({name}: a worker exited on its own and was started again)")
     print(line)
     return line
 
@@ -132,6 +135,8 @@ class Stage:
     worker_env: dict[str, str]
     client: Client
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    ended: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    restarts: int = 0
 
     def start_worker(self) -> subprocess.Popen[bytes]:
         n = len(self.workers) + 1
@@ -141,9 +146,30 @@ class Stage:
         self.workers.append(process)
         return process
 
+    def kill_worker(self, process: subprocess.Popen[bytes]) -> None:
+        """SIGKILL, as the OOM killer or a lost machine does: nothing is cleaned up."""
+        self.ended.append(process)
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+
+    def supervise(self) -> None:
+        """What the deployment's restart policy does (`restart: unless-stopped`): a worker that
+        exited on its own is started again. Celery's worker can exit with "Unrecoverable error"
+        when Redis goes away while it closes its connection (a kombu race); that is survivable
+        only because something starts it again, so the tests do that too, and say so."""
+        for process in list(self.workers):
+            if process not in self.ended and process.poll() is not None:
+                self.ended.append(process)
+                self.restarts += 1
+                self.start_worker()
+
     def wait(self, check: Callable[[], bool], seconds: float = 30, what: str = "") -> None:
+        def supervised() -> bool:
+            self.supervise()
+            return check()
+
         try:
-            wait_for(check, seconds, what or "the workers")
+            wait_for(supervised, seconds, what or "the workers")
         except AssertionError as error:
             raise AssertionError(f"{error}\n{self.log_tail()}") from None
 

@@ -73,6 +73,6 @@ def test_with_clio_down_every_message_reaches_the_client_and_is_filed_once_when_
     tally.count_portal(["Portal reply while Clio is down"])
     tally.count_outbound(outbound, stage.twilio, stage.mail)
     tally.count_filings(Message.objects.all(), stage.clio)
-    report("cms-down", **tally.counts())
+    report("cms-down", stage, **tally.counts())
     assert tally.lost == 0 and tally.doubled == 0
     assert (tally.received, tally.sent, tally.filed) == (9, 8, 18)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
@@ -22,6 +23,7 @@ from notifications.alerts import sweep_alerts
 from notifications.models import AlertBurst
 from tests.faults.conftest import FAULT_MARKS, Stage, report
 from tests.faults.tally import Tally
+from tests.messaging.samples import PDF, PNG
 
 pytestmark = FAULT_MARKS
 
@@ -67,7 +69,10 @@ def test_texts_and_portal_replies_arriving_while_redis_is_down_are_all_stored_fi
             sids.append(sid)
         for contact_id, portal in portals.items():
             body = f"Portal reply {phase} from {contact_id}"
-            statuses.append(portal.post("/portal/send/", {"body": body}).status_code)
+            data: dict[str, Any] = {"body": body}
+            if not replies:  # one reply brings a file, counted against the upload allowance
+                data["attachments"] = [SimpleUploadedFile("lease.pdf", PDF)]
+            statuses.append(portal.post("/portal/send/", data).status_code)
             replies.append(body)
 
     traffic("1", 20)  # Redis up
@@ -96,10 +101,10 @@ def test_texts_and_portal_replies_arriving_while_redis_is_down_are_all_stored_fi
     tally.count_inbound(sids)
     tally.count_portal(replies)
     tally.count_filings(inbound, stage.clio)
-    report("redis-stopped-inbound", **tally.counts())
+    report("redis-stopped-inbound", stage, **tally.counts())
     assert tally.lost == 0 and tally.doubled == 0
     assert tally.received == 41 + 4
-    assert tally.filed == 40 + 4 + 8  # texts and replies of the case's clients, and 8 files
+    assert tally.filed == 40 + 4 + 9  # the case's clients' texts and replies, and 9 files
     mms = inbound.filter(channel=Message.Channel.MMS)
     assert all(m.attachments.count() == 1 for m in mms) and mms.count() == 8
     # Alerts: every burst emailed once to the colleague, nobody twice.
@@ -124,7 +129,15 @@ def test_staff_messages_sent_while_redis_is_down_are_texted_once_when_it_is_back
 
     traffic("1", 10)  # Redis up: the worker is still sending these when Redis stops
     stage.redis.stop()
-    traffic("2", 10)
+    traffic("2", 9)
+    photo = SimpleUploadedFile("photo.png", PNG)
+    with_file = {"body": "Update 2-9, the photo", "attachments": [photo]}
+    statuses.append(
+        stage.client.post(f"/conversations/{clients[4].thread.pk}/send/", with_file).status_code
+    )
+    # Staff still read their conversations while Redis is down.
+    assert stage.client.get("/conversations/").status_code == 200
+    assert stage.client.get(f"/conversations/{clients[4].thread.pk}/").status_code == 200
     # A new conversation with a number typed in, and its first message, while Redis is down.
     started = stage.client.post("/conversations/new/", {"phone": "+1 650 555 0142"})
     statuses.append(started.status_code)
@@ -148,8 +161,9 @@ def test_staff_messages_sent_while_redis_is_down_are_texted_once_when_it_is_back
     tally = Tally()
     tally.count_outbound(outbound, stage.twilio, stage.mail)
     tally.count_filings(outbound, stage.clio)
-    report("redis-stopped-outbound", **tally.counts())
+    report("redis-stopped-outbound", stage, **tally.counts())
     assert tally.lost == 0 and tally.doubled == 0
     assert tally.sent == 21 and len(stage.twilio.messages) == 21
-    assert tally.filed == 20  # the lead is on no case
+    assert tally.filed == 20 + 1  # and the photo; the lead is on no case
+    assert [len(t["media_urls"]) for t in stage.twilio.messages].count(1) == 1
     assert set(outbound.values_list("status", flat=True)) == {Message.Status.DELIVERED}

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from cms_sync.models import OutboxEntry
 from messaging.delivery import reconcile_messages
 from messaging.failures import Failure
 from messaging.models import DeliveryEvent, Message
@@ -63,16 +64,19 @@ def test_email_only_messages_wait_for_a_refusing_mail_server_and_go_once_it_take
         lambda: (
             outbound.filter(status=Message.Status.SENT).count() == 10
             and not AlertBurst.objects.filter(done_at__isnull=True).exists()
+            and not OutboxEntry.objects.exclude(status=OutboxEntry.Status.FILED).exists()
         ),
         60,
-        "the emails and alerts",
+        "the emails, alerts and filings",
     )
 
     tally = Tally()
     tally.count_inbound(sids)
     tally.count_outbound(outbound, stage.twilio, stage.mail)
-    report("smtp-refusing", **tally.counts())
-    assert tally.lost == 0 and tally.doubled == 0 and tally.sent == 10 and tally.received == 3
+    tally.count_filings(Message.objects.all(), stage.clio)
+    report("smtp-refusing", stage, **tally.counts())
+    assert tally.lost == 0 and tally.doubled == 0
+    assert (tally.received, tally.sent, tally.filed) == (3, 10, 13)
     assert set(outbound.values_list("failure_code", flat=True)) == {""}
     assert all(m.error_reason.startswith("Sent by email because") for m in outbound)
     sent_events = DeliveryEvent.objects.filter(kind=DeliveryEvent.Kind.EMAIL_SENT)

@@ -7,12 +7,12 @@ hand-over counts as lost, the next run asks Twilio whether it has the message an
 from __future__ import annotations
 
 import datetime
-import signal
 from typing import Any
 
 from django.db.models import F
 from django.utils import timezone
 
+from cms_sync.models import OutboxEntry
 from messaging.delivery import reconcile_messages
 from messaging.models import Message
 from tests.faults.conftest import FAULT_MARKS, Stage, report
@@ -31,8 +31,7 @@ def test_texts_in_flight_when_a_worker_is_killed_are_sent_once_by_the_next_worke
         assert stage.send_as_staff(thread.pk, f"Reminder {n}: bring your ID") == 302
     first = stage.start_worker()
     stage.wait(lambda: len(stage.twilio.messages) == 1, 20, "the first hand-over")
-    first.send_signal(signal.SIGKILL)  # inside the request: Twilio has it, we never hear back
-    first.wait(10)
+    stage.kill_worker(first)  # inside the request: Twilio has it, we never hear back
     stage.twilio.answer_delay = 0.0
     outbound = Message.objects.filter(direction=Message.Direction.OUTBOUND)
     orphan = outbound.get(status=Message.Status.SENDING, provider_sid="")
@@ -49,11 +48,17 @@ def test_texts_in_flight_when_a_worker_is_killed_are_sent_once_by_the_next_worke
     assert reconcile_messages(now=timezone.now()) >= 1
     stage.wait(lambda: not outbound.filter(provider_sid="").exists(), 30, "the orphan")
     stage.report_delivered()
+    stage.wait(
+        lambda: not OutboxEntry.objects.exclude(status=OutboxEntry.Status.FILED).exists(),
+        30,
+        "the filings",
+    )
 
     tally = Tally()
     tally.count_outbound(outbound, stage.twilio, stage.mail)
-    report("worker-killed", **tally.counts())
-    assert tally.lost == 0 and tally.doubled == 0 and tally.sent == 6
+    tally.count_filings(outbound, stage.clio)
+    report("worker-killed", stage, **tally.counts())
+    assert tally.lost == 0 and tally.doubled == 0 and tally.sent == 6 and tally.filed == 6
     assert len(stage.twilio.messages) == 6
     orphan.refresh_from_db()
     assert orphan.provider_sid == stage.twilio.messages[0]["sid"]

@@ -84,6 +84,9 @@ MESSAGE_COLUMNS = [
     "status_changed_at",
     "sms_attempts",
     "media_pending",
+    "fallback_code",
+    "fallback_reason",
+    "failure_code",
 ]
 FIRST = [
     "Maria",
@@ -307,6 +310,9 @@ class Command(BaseCommand):
                     moment,
                     0 if inbound else 1,
                     0,
+                    "",
+                    "",
+                    "",
                 )
 
 
