@@ -18,6 +18,7 @@ from cms_sync.errors import FilingRejected, FilingUnavailable
 from cms_sync.models import Integration, OutboxEntry, RefileAudit
 from hona.models import Organization, User
 from hona.net import UnsafeUrl, check_webhook_url
+from hona.queueing import enqueue_on_commit
 from messaging.models import Attachment, Message
 from projects.models import Project
 
@@ -100,8 +101,7 @@ def _queue(entry: OutboxEntry) -> OutboxEntry | None:
             entry.save()
     except IntegrityError:
         return None  # already queued for this case: filed at most once
-    entry_id = entry.pk
-    transaction.on_commit(lambda: file_entry.delay(entry_id), robust=True)
+    enqueue_on_commit(file_entry, entry.pk)
     return entry
 
 

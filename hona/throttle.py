@@ -1,7 +1,8 @@
 """A small fixed-window rate limit on the cache (Redis in production, shared by all web workers).
 
 When the cache cannot be reached the limit lets the request through (and says so in the log):
-rate-limit bookkeeping must never stop a client's message from being stored.
+rate-limit bookkeeping must never stop a client's message from being stored. After a failure the
+cache is left alone for CACHE_PAUSE seconds, so a hung Redis costs one timeout, not one per check.
 """
 
 from __future__ import annotations
@@ -15,12 +16,19 @@ from django.http import HttpRequest
 
 logger = logging.getLogger(__name__)
 
+CACHE_PAUSE = 10.0
+_cache_down_until = 0.0  # this process's view, on the monotonic clock
+
 
 def allow(key: str, *, limit: int, window: int, cost: int = 1) -> bool:
     """Count `cost` hits on `key` (files, bytes…); False once they pass `limit` in this window."""
+    global _cache_down_until
+    if time.monotonic() < _cache_down_until:
+        return True
     try:
         return _count(f"throttle:{key}:{int(time.time() // window)}", limit, window, cost)
     except Exception as error:  # Redis down or unreachable: fail open
+        _cache_down_until = time.monotonic() + CACHE_PAUSE
         logger.warning("Rate limit %s not counted, the cache is unavailable: %r", key, error)
         return True
 

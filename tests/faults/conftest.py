@@ -29,6 +29,7 @@ from django.test import Client
 from twilio.request_validator import RequestValidator
 
 from cms_sync import actions as cms
+from hona import queueing, throttle
 from hona.celery import app
 from hona.models import Organization, User
 from notifications.actions import save_own_settings
@@ -104,9 +105,19 @@ class PrivateRedis:
         client = redis.Redis(port=self.port, socket_connect_timeout=1)
         wait_for(lambda: _answers(client), 10, "redis-server")
 
+    def pause(self) -> None:
+        """SIGSTOP: the port still takes connections, nothing answers (a hung Redis)."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
+
     def stop(self) -> None:
         """Shut it down (SIGTERM, no save) and wait until the port is closed."""
         if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)  # a paused one could not hear SIGTERM
             self.process.terminate()
             self.process.wait(10)
         self.process = None
@@ -237,6 +248,7 @@ def _reset_pools() -> None:
 @pytest.fixture
 def stage(
     settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
     fake_twilio: FakeTwilio,
     fake_clio: FakeClio,
@@ -246,6 +258,9 @@ def stage(
 ) -> Iterator[Stage]:
     private = PrivateRedis(tmp_path)
     private.start()
+    # Each test starts with the broker and the cache believed up (see hona.queueing).
+    monkeypatch.setattr(queueing, "_broker_down_until", 0.0)
+    monkeypatch.setattr(throttle, "_cache_down_until", 0.0)
     queue = f"faults-{uuid.uuid4().hex[:8]}"
     with MailSinkServer() as mail:
         settings.REDIS_URL = private.url
