@@ -43,10 +43,10 @@ from projects.models import Project
 logger = logging.getLogger(__name__)
 LIST_TTL = 120
 MAX_TRIES = 8
-SWEEP_AFTER = datetime.timedelta(minutes=15)  # past the fetch task's own retries
 PAGE_TTL = 30 * 60  # how long "More documents" keeps working after a page was shown
 PAGE_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 PAGE_EXPIRED = "That page of documents is no longer available. Search again."
+STALE_AFTER = datetime.timedelta(minutes=15)  # past the fetch task's own retries
 Refusal = PendingDocument.Refusal
 
 
@@ -183,6 +183,10 @@ def _refuse(pending: PendingDocument, code: str, reason: str) -> None:
 
 def _store(message: Message, pending: PendingDocument, content: bytes, content_type: str) -> None:
     with transaction.atomic():
+        # A sweep and a retry may fetch the same document: the first to store it wins.
+        locked = PendingDocument.objects.select_for_update().filter(pk=pending.pk).first()
+        if locked is None or locked.attachment_id is not None:
+            return
         attachment = Attachment(
             organization_id=message.organization_id,
             message=message,
@@ -251,20 +255,22 @@ def fetch_documents(*, message_id: int) -> float | None:
     return None
 
 
-def sweep_pending_documents(*, now: datetime.datetime | None = None, limit: int = 200) -> int:
-    """Queue the documents whose fetch task was lost (the broker down, a worker killed)."""
+def requeue_stale_documents(*, now: datetime.datetime | None = None, limit: int = 200) -> int:
+    """Messages still waiting for their documents long after their fetch task should have
+    finished (its task was lost) are fetched again; returns how many."""
     now = now or timezone.now()
-    lost = (
-        PendingDocument.objects.filter(
-            attachment__isnull=True, failed=False, message__created_at__lt=now - SWEEP_AFTER
-        )
-        .values_list("message_id", flat=True)
-        .distinct()[:limit]
+    waiting = list(
+        Message.objects.filter(
+            direction=Message.Direction.OUTBOUND,
+            status=Message.Status.QUEUED,
+            media_pending__gt=0,
+            created_at__lt=now - STALE_AFTER,
+            pk__in=PendingDocument.objects.values("message_id"),
+        ).values_list("pk", flat=True)[:limit]
     )
-    message_ids = list(lost)
-    for message_id in message_ids:
-        tasks.fetch_documents.delay(message_id)
-    return len(message_ids)
+    for message_id in waiting:
+        enqueue_on_commit(tasks.fetch_documents, message_id)
+    return len(waiting)
 
 
 def _hand_over(message: Message) -> None:

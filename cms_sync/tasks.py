@@ -20,8 +20,14 @@ def file_entry(entry_id: int) -> None:
 
 @shared_task(acks_late=True)
 def requeue_stale_entries() -> int:
-    """Filings and documents from the case whose task was lost go back to the queue."""
-    return actions.requeue_stale_entries() + documents.sweep_pending_documents()
+    """Filings whose task was lost go back to the queue."""
+    return actions.requeue_stale_entries()
+
+
+@shared_task(acks_late=True)
+def requeue_stale_documents() -> int:
+    """Documents from the case whose fetch task was lost are fetched again."""
+    return documents.requeue_stale_documents()
 
 
 @shared_task(acks_late=True)

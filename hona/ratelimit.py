@@ -42,7 +42,10 @@ def _redis() -> object:
     if _redis_client is None:
         import redis
 
-        _redis_client = redis.Redis.from_url(str(settings.REDIS_URL))
+        # A hung Redis raises instead of holding the worker; the caller retries later.
+        _redis_client = redis.Redis.from_url(
+            str(settings.REDIS_URL), socket_timeout=5, socket_connect_timeout=2
+        )
     return _redis_client
 
 

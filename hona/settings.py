@@ -124,12 +124,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis: the Celery broker and the cache. Without it, tasks run in-process and the cache is local.
 REDIS_URL = env.url("REDIS_URL", default=None, schemes=["redis", "rediss", "unix"])
+# A Redis that stops answering without closing the connection (a hung process, a lost route)
+# must not hold a request: every call gives up after a few seconds and the caller carries on
+# (rate limits fail open, tasks are left to the sweepers), and a publish is tried twice at most.
+_REDIS_TIMEOUTS = {"socket_timeout": 2, "socket_connect_timeout": 2}
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "hona",
+            "OPTIONS": _REDIS_TIMEOUTS,
         }
     }
     CELERY_BROKER_URL = REDIS_URL
@@ -147,6 +152,11 @@ CELERY_BEAT_SCHEDULE = {
     "reconcile-messages": {"task": "messaging.tasks.reconcile_messages", "schedule": 60.0},
     # Filings whose task was lost (a worker killed mid-task) go back to the queue.
     "requeue-stale-filings": {"task": "cms_sync.tasks.requeue_stale_entries", "schedule": 120.0},
+    # Documents from the case whose fetch was lost: the message waits for them until then.
+    "requeue-stale-documents": {
+        "task": "cms_sync.tasks.requeue_stale_documents",
+        "schedule": 300.0,
+    },
     # Alert emails and notice emails whose task never ran (the broker was down at the time).
     "sweep-alerts": {"task": "notifications.tasks.sweep_alerts", "schedule": 120.0},
     # Daily and weekly digests, each at its owner's chosen time in the firm's time zone.
@@ -159,7 +169,13 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, **_REDIS_TIMEOUTS}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 
 AUTH_USER_MODEL = "hona.User"
 AUTHENTICATION_BACKENDS = ["hona.backends.OrganizationModelBackend"]

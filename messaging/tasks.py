@@ -9,7 +9,7 @@ from celery import shared_task
 
 from hona.retry import is_last_attempt, retry
 from messaging import delivery, inbound, notices
-from messaging.models import Contact
+from messaging.models import Attachment, Contact
 from messaging.sms import SmsUnavailable
 
 
@@ -60,3 +60,14 @@ def send_portal_link(contact_id: int) -> None:
     contact = Contact.objects.select_related("organization").filter(pk=contact_id).first()
     if contact is not None:
         notices.send_fresh_portal_link(contact=contact)
+
+
+@shared_task(bind=True, max_retries=8, acks_late=True)
+def remove_stored_files(self: Any, names: list[str]) -> None:
+    """Files of redacted messages that storage could not delete at once."""
+    storage = Attachment.file.field.storage
+    try:
+        for name in names:
+            storage.delete(name)
+    except OSError as error:
+        retry(self, error)

@@ -16,6 +16,7 @@ from messaging.actions.messages import (
     receive_portal_message,
     record_message,
     redact_messages,
+    remove_stored_files,
     send_message,
 )
 from messaging.actions.quota import QUOTA_WINDOW, QuotaReached, check_staff_quota
@@ -52,6 +53,7 @@ __all__ = [
     "receive_portal_message",
     "record_message",
     "redact_messages",
+    "remove_stored_files",
     "revoke_portal_links",
     "send_message",
     "set_sms_opt_out",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import logging
 from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
@@ -24,6 +25,8 @@ from messaging.models import (
 )
 from messaging.reach import reply_refused
 from messaging.uploads import NewFile
+
+logger = logging.getLogger(__name__)
 
 PREVIEW_LENGTH = 120
 
@@ -166,14 +169,21 @@ REDACTED_TEXT = "[Removed by Hona support]"
 
 @transaction.atomic
 def redact_messages(*, messages: Sequence[Message]) -> int:
-    """Platform support's only way to remove content: the text and files go, the record stays."""
+    """Platform support's only way to remove content: the text and files go, the record stays.
+
+    The files leave storage only once the database has agreed: a redaction that rolls back
+    keeps every file its rows still point to.
+    """
     now = timezone.now()
     count = 0
+    stored: list[str] = []
     for message in messages:
         if message.redacted_at is not None:
             continue
         for attachment in message.attachments.all():
-            attachment.file.delete(save=False)
+            if attachment.file:
+                stored.append(attachment.file.name)
+            attachment.file.name = ""  # the row forgets it now; storage, after commit
             attachment.filename = "removed"
             attachment.size = 0
             attachment.save(update_fields=["file", "filename", "size"])
@@ -181,4 +191,20 @@ def redact_messages(*, messages: Sequence[Message]) -> int:
         message.redacted_at = now
         message.save(update_fields=["body", "redacted_at"])
         count += 1
+    if stored:
+        transaction.on_commit(lambda: remove_stored_files(names=stored), robust=True)
     return count
+
+
+def remove_stored_files(*, names: Sequence[str]) -> None:
+    """Delete files from storage; what storage could not delete now, a task retries."""
+    storage = Attachment.file.field.storage
+    left = []
+    for name in names:
+        try:
+            storage.delete(name)
+        except OSError as error:
+            logger.warning("Stored file %s not deleted yet: %r", name, error)
+            left.append(name)
+    if left:
+        enqueue_on_commit(tasks.remove_stored_files, left)

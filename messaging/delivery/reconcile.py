@@ -1,9 +1,10 @@
 """The sweeper on beat: work whose task was lost goes back to the queue.
 
 Work that never reached a worker (the broker down when it was enqueued, a worker killed) is found
-by its state in the database: queued texts are sent, emails waiting for their task are sent, MMS
-files never fetched are fetched, and texts Twilio took but never reported on are asked about by
-their id (status callbacks can be lost too). Safe to repeat: every step checks the state first.
+by its state in the database: queued texts are sent (once all their files are in), emails waiting
+for their task are sent, MMS files never fetched are fetched, and texts Twilio took but never
+reported on are asked about by their id (status callbacks can be lost too). Safe to repeat: every
+step checks the state first.
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ def reconcile_messages(*, now: datetime.datetime | None = None, limit: int = 500
     waiting = outbound.filter(
         status__in=[Message.Status.QUEUED, Message.Status.SENDING],
         channel=Message.Channel.PENDING,
+        media_pending=0,  # still gathering its files (documents from the case): not ready
         status_changed_at__lt=now - STUCK_AFTER,
-        media_pending=0,  # files still being fetched (from the CMS): their own sweep hands it on
     ).values_list("pk", flat=True)[:limit]
     emails = outbound.filter(
         status=Message.Status.SENDING,

@@ -54,8 +54,8 @@ def _claim(message_id: int) -> tuple[Message, bool] | None:
             .filter(pk=message_id, direction=Message.Direction.OUTBOUND)
             .first()
         )
-        if message is None or message.provider_sid:
-            return None
+        if message is None or message.provider_sid or message.media_pending:
+            return None  # done already, or still gathering its files (it is queued again then)
         if message.status == Message.Status.SENDING and message.channel == "":
             started = message.send_started_at or message.created_at
             if timezone.now() - started < LOST_AFTER:

@@ -1,7 +1,8 @@
 """A fake Clio Manage server on 127.0.0.1: OAuth token and refresh, communications, the
-three-step document upload, listing, reading and downloading documents, and scripted 429/500
-answers. Downloads redirect to a file store on another port (another host, as Clio's presigned
-storage links are), which records what it was sent."""
+three-step document upload, listing, reading and downloading documents, scripted 429/500
+answers, and a switch that takes it down (503 to every API request). Downloads redirect to a
+file store on another port (another host, as Clio's presigned storage links are), which records
+what it was sent."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ class FakeClio:
     requests: list[tuple[str, str, float]] = field(default_factory=list)
     refreshes: int = 0
     answer_delay: float = 0.0  # seconds to hold each answer after recording the request
+    down: bool = False  # every API request answers 503 (Clio is down), nothing is created
     storage: Recorder = field(default_factory=Recorder)  # where downloads are redirected
     downloads: list[int] = field(default_factory=list)  # ids whose download was asked for
 
@@ -76,6 +78,9 @@ def _handler(state: FakeClio) -> type[BaseHTTPRequestHandler]:
         def _api(self) -> bool:
             """Checks the bearer token and the scripted failures; False when answered already."""
             state.requests.append((self.command, urlsplit(self.path).path, time.time()))
+            if state.down:
+                self._json(503, {"error": {"message": "Service Unavailable"}})
+                return False
             if state.revoked or self.headers.get("Authorization") != f"Bearer {state.access_token}":
                 self._json(401, {"error": {"message": "Unauthorized"}})
                 return False

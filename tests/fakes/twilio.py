@@ -44,6 +44,7 @@ class FakeTwilio:
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     base_url: str = ""
     media_failures: int = 0  # how many media requests to answer 503 first
+    answer_delay: float = 0.0  # seconds to hold each accepted message's answer (recorded first)
     cdn: Recorder = field(default_factory=Recorder)  # Twilio's media store
 
     def fail_next(self, *outcomes: str) -> None:
@@ -115,6 +116,8 @@ def _handler(state: FakeTwilio) -> type[BaseHTTPRequestHandler]:
                 "received_at": time.time(),
             }
             state.messages.append(created)
+            if state.answer_delay:
+                time.sleep(state.answer_delay)  # accepted, but the answer is slow to come
             if outcome == "drop-after-accept":
                 self.close_connection = True
                 self.connection.close()  # accepted, but the answer never arrives

@@ -156,9 +156,9 @@ def pgbench(database_url: str, firm: Any) -> float:
 BEGIN;
 INSERT INTO messaging_message (organization_id, thread_id, direction, body, channel, status,
   provider_sid, error_code, error_reason, created_at, status_changed_at, sms_attempts,
-  media_pending)
+  media_pending, fallback_code, fallback_reason, failure_code)
 VALUES ({firm.pk}, :t, 'in', 'Running late, be there in ten', 'sms', 'received',
-  md5(random()::text || clock_timestamp()::text), '', '', now(), now(), 0, 0);
+  md5(random()::text || clock_timestamp()::text), '', '', now(), now(), 0, 0, '', '', '');
 UPDATE messaging_thread SET last_message_at = now(), last_inbound_at = now(),
   last_message_preview = 'Running late, be there in ten', is_archived = false WHERE id = :t;
 INSERT INTO messaging_unreadthread (user_id, thread_id, since, thread_project_id, thread_flagged)

@@ -94,6 +94,9 @@ MESSAGE_COLUMNS = [
     "status_changed_at",
     "sms_attempts",
     "media_pending",
+    "fallback_code",
+    "fallback_reason",
+    "failure_code",
 ]
 
 
@@ -323,4 +326,7 @@ class Command(BaseCommand):
                     moment,
                     0 if inbound else 1,
                     0,
+                    "",
+                    "",
+                    "",
                 )

@@ -1,0 +1,58 @@
+"""Documents from the case whose fetch task was lost (the broker down when the message was
+written, a worker killed): the message waits for them, and a sweeper on beat fetches them."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from cms_sync.documents import requeue_stale_documents, send_documents
+from hona.models import User
+from messaging.delivery import reconcile_messages
+from messaging.models import Thread
+from messaging.sms import MemoryBackend
+from tests.fakes.clio import FakeClio
+
+
+def test_a_message_waiting_for_documents_is_not_sent_without_them_and_they_are_swept_up(
+    clio: FakeClio,
+    matter_thread: Thread,
+    owner: User,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    settings.SMS_BACKEND = "memory"
+    MemoryBackend.outbox.clear()
+    lease = clio.add_document(1001, "signed-lease.pdf", b"%PDF-1.4 lease", "application/pdf")
+    # The broker is down at commit: the fetch task is never queued.
+    with django_capture_on_commit_callbacks(execute=False):
+        message = send_documents(
+            thread=matter_thread, sender=owner, body="The lease", document_ids=[str(lease)]
+        )
+    later = timezone.now() + datetime.timedelta(minutes=20)
+    with django_capture_on_commit_callbacks(execute=True):
+        reconcile_messages(now=later)
+    assert MemoryBackend.outbox == []  # the text does not go without its document
+    message.refresh_from_db()
+    assert message.status == "queued" and message.media_pending == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert requeue_stale_documents(now=later) == 1
+    assert [(s.body, len(s.media_urls)) for s in MemoryBackend.outbox] == [("The lease", 1)]
+    assert message.attachments.get().filename == "signed-lease.pdf"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert requeue_stale_documents(now=later) == 0  # nothing waits any more
+    assert clio.downloads == [lease]
+
+
+def test_a_message_whose_documents_are_still_being_fetched_is_left_alone(
+    clio: FakeClio, matter_thread: Thread, owner: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    lease = clio.add_document(1001, "signed-lease.pdf", b"%PDF-1.4 lease", "application/pdf")
+    with django_capture_on_commit_callbacks(execute=False):
+        send_documents(
+            thread=matter_thread, sender=owner, body="The lease", document_ids=[str(lease)]
+        )
+    assert requeue_stale_documents(now=timezone.now() + datetime.timedelta(minutes=1)) == 0
