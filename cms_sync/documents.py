@@ -46,6 +46,9 @@ MAX_TRIES = 8
 PAGE_TTL = 30 * 60  # how long "More documents" keeps working after a page was shown
 PAGE_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 PAGE_EXPIRED = "That page of documents is no longer available. Search again."
+LISTING_UNAVAILABLE = (
+    "The case's documents cannot be listed right now. Please try again in a minute."
+)
 STALE_AFTER = datetime.timedelta(minutes=15)  # past the fetch task's own retries
 Refusal = PendingDocument.Refusal
 
@@ -83,15 +86,23 @@ def _page_token(integration_id: int, matter_id: str, query: str, next_url: str) 
 def documents_for(
     *, integration: Integration, matter_id: str, query: str, page_token: str
 ) -> dict[str, Any] | None:
-    """The listing if ready; otherwise start loading it and return None."""
-    if page_token and _cursor(integration.pk, page_token, matter_id, query) is None:
-        return {"items": [], "next": "", "error": PAGE_EXPIRED}
-    key = listing_key(integration.pk, matter_id, query, page_token)
-    found: dict[str, Any] | None = cache.get(key)
-    if found is not None:
-        return found
-    if cache.add(key + ":loading", 1, timeout=30):
-        tasks.load_documents.delay(integration.pk, matter_id, query, page_token)
+    """The listing if ready; otherwise start loading it and return None.
+
+    The listing lives in the cache and is loaded by a task: while the cache or the broker is
+    away, the picker says so and can be tried again, instead of failing the page.
+    """
+    try:
+        if page_token and _cursor(integration.pk, page_token, matter_id, query) is None:
+            return {"items": [], "next": "", "error": PAGE_EXPIRED}
+        key = listing_key(integration.pk, matter_id, query, page_token)
+        found: dict[str, Any] | None = cache.get(key)
+        if found is not None:
+            return found
+        if cache.add(key + ":loading", 1, timeout=30):
+            tasks.load_documents.delay(integration.pk, matter_id, query, page_token)
+    except Exception as error:  # Redis down: nothing is lost, the list just cannot load now
+        logger.warning("The case's documents cannot be listed now: %r", error)
+        return {"items": [], "next": "", "error": LISTING_UNAVAILABLE}
     return None
 
 

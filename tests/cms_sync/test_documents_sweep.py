@@ -4,8 +4,11 @@ written, a worker killed): the message waits for them, and a sweeper on beat fet
 from __future__ import annotations
 
 import datetime
+import socket
 from typing import Any
 
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from cms_sync.documents import requeue_stale_documents, send_documents
@@ -56,3 +59,23 @@ def test_a_message_whose_documents_are_still_being_fetched_is_left_alone(
             thread=matter_thread, sender=owner, body="The lease", document_ids=[str(lease)]
         )
     assert requeue_stale_documents(now=timezone.now() + datetime.timedelta(minutes=1)) == 0
+
+
+def test_while_redis_is_down_the_document_picker_says_so_instead_of_failing(
+    clio: FakeClio, matter_thread: Thread, owner: User, client: Client, settings: Any
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # nothing listens there: Redis is down
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "OPTIONS": {"socket_connect_timeout": 1},
+        }
+    }
+    client.force_login(owner)
+    response = client.get(reverse("cms_sync:thread-documents", args=[matter_thread.pk]))
+    assert response.status_code == 200
+    assert "cannot be listed right now" in response.text
+    assert clio.requests == []
