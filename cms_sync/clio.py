@@ -23,6 +23,7 @@ import requests
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from cms_sync.crypto import decrypt, encrypt
 from cms_sync.errors import FilingError, FilingRejected, FilingUnavailable, for_status
@@ -270,9 +271,38 @@ class ClioClient:
         created = self.request("POST", "/communications.json", json=payload)
         return str(created["data"]["id"])
 
+    def _uploaded_before(self, entry: OutboxEntry, name: str) -> str:
+        """The id of this file in the matter, uploaded in full since the entry was queued."""
+        answer = self.request(
+            "GET",
+            "/documents.json",
+            params={
+                "matter_id": entry.case_id,
+                "query": name,
+                "fields": "id,name,created_at,latest_document_version{fully_uploaded}",
+                "limit": 50,
+            },
+        )
+        for document in answer.get("data", []):
+            created = _parse_time(document.get("created_at"))
+            complete = (document.get("latest_document_version") or {}).get("fully_uploaded")
+            if (
+                document.get("name") == name
+                and complete
+                and created is not None
+                and created >= entry.created_at - datetime.timedelta(minutes=1)
+            ):
+                return str(document["id"])
+        return ""
+
     def upload_document(self, entry: OutboxEntry) -> str:
         attachment = entry.attachment
         assert attachment is not None
+        if entry.attempts > 1:
+            # An earlier attempt may have finished at Clio while its answer was lost.
+            found = self._uploaded_before(entry, attachment.filename)
+            if found:
+                return found
         created = self.request(
             "POST",
             "/documents.json",
@@ -306,6 +336,11 @@ class ClioClient:
             json={"data": {"uuid": version["uuid"], "fully_uploaded": True}},
         )
         return str(document["id"])
+
+
+def _parse_time(value: Any) -> datetime.datetime | None:
+    parsed = parse_datetime(str(value or ""))
+    return parsed if parsed is not None and parsed.tzinfo is not None else None
 
 
 def _int(value: str) -> int | str:

@@ -137,6 +137,25 @@ def test_requests_never_exceed_the_tokens_rate(
     assert (len(times) - 1) / (times[-1] - times[0]) <= 3.0
 
 
+def test_a_file_whose_upload_answer_was_lost_is_found_at_clio_not_uploaded_twice(
+    clio: FakeClio, matter_thread: Thread, django_capture_on_commit_callbacks: Any
+) -> None:
+    clio.lose_patch_answers = 1  # Clio completed the upload; the answer never came back
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.record_message(
+            thread=matter_thread,
+            direction="in",
+            body="",
+            channel="mms",
+            status="received",
+            files=[actions.NewFile("lease.pdf", b"%PDF-1.4 lease", "application/pdf", "mms")],
+        )
+    [document] = clio.documents.values()  # one document, not two
+    file_entry = OutboxEntry.objects.get(kind="file")
+    assert file_entry.status == "filed" and file_entry.attempts == 2
+    assert file_entry.cms_id == str(document["id"])
+
+
 def test_attach_file_from_the_case_lists_pages_and_sends_like_an_upload(
     clio: FakeClio,
     matter_thread: Thread,

@@ -6,6 +6,7 @@ what it was sent."""
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 import uuid
@@ -34,6 +35,7 @@ class FakeClio:
     refreshes: int = 0
     answer_delay: float = 0.0  # seconds to hold each answer after recording the request
     down: bool = False  # every API request answers 503 (Clio is down), nothing is created
+    lose_patch_answers: int = 0  # this many uploads are completed, but the answer never comes
     storage: Recorder = field(default_factory=Recorder)  # where downloads are redirected
     downloads: list[int] = field(default_factory=list)  # ids whose download was asked for
 
@@ -138,6 +140,7 @@ def _handler(state: FakeClio) -> type[BaseHTTPRequestHandler]:
                     "id": document_id,
                     "uuid": version,
                     "fully_uploaded": False,
+                    "created_at": datetime.datetime.now(datetime.UTC).isoformat(),
                 }
                 return self._json(
                     201,
@@ -177,6 +180,10 @@ def _handler(state: FakeClio) -> type[BaseHTTPRequestHandler]:
             document = state.documents[document_id]
             if data.get("uuid") == document["uuid"] and data.get("fully_uploaded"):
                 document["fully_uploaded"] = True
+            if state.lose_patch_answers:
+                state.lose_patch_answers -= 1
+                self.close_connection = True  # done at Clio, but the caller never hears so
+                return None
             return self._json(200, {"data": {"id": document_id}})
 
         def do_GET(self) -> None:
@@ -207,6 +214,10 @@ def _handler(state: FakeClio) -> type[BaseHTTPRequestHandler]:
                                 "name": d["name"],
                                 "size": len(d.get("content", b"")),
                                 "updated_at": d.get("updated_at", "2026-11-20T10:00:00Z"),
+                                "created_at": d.get("created_at", "2026-11-20T10:00:00Z"),
+                                "latest_document_version": {
+                                    "fully_uploaded": d.get("fully_uploaded", True)
+                                },
                             }
                             for d in page
                         ],
