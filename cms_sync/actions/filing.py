@@ -14,6 +14,7 @@ from django.utils import timezone
 from cms_sync import tasks, webhook
 from cms_sync.actions.integrations import active_integration
 from cms_sync.clio import ClioClient
+from cms_sync.clio_filing import file_in_clio
 from cms_sync.crypto import decrypt
 from cms_sync.errors import FilingError, FilingRejected, FilingUnavailable
 from cms_sync.models import Integration, OutboxEntry, RefileAudit
@@ -144,7 +145,7 @@ def file_entry(*, entry_id: int) -> float | None:
         return None
     try:
         if integration.kind == Integration.Kind.CLIO:
-            cms_id = ClioClient(integration).file(entry)
+            cms_id = file_in_clio(ClioClient(integration), entry)
         else:
             cms_id = webhook.post(
                 integration.webhook_url,
