@@ -20,7 +20,15 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Request, Response, expect
+from playwright.sync_api import (
+    BrowserContext,
+    ConsoleMessage,
+    FilePayload,
+    Page,
+    Request,
+    Response,
+    expect,
+)
 
 from cms_sync import actions as cms
 from hona.models import Organization, User
@@ -173,6 +181,20 @@ def test_every_staff_page_has_no_console_error_and_no_serious_accessibility_viol
     page.get_by_label("Thread actions").click()
     audit.axe(page, "thread actions")
     page.keyboard.press("Escape")
+    # A file Hona refuses: the server answers 422 with the reason, shown above the draft.
+    audit.expect_status(reverse("messaging:thread-send", args=[data.thread.pk]), 422)
+    page.get_by_label("Message to Jane Doe").fill("Here is the tool.")
+    page.locator("[data-composer-files]").set_input_files(
+        [
+            FilePayload(
+                name="tool.exe", mimeType="application/octet-stream", buffer=b"MZ\x90\x00" * 64
+            )
+        ]
+    )
+    page.get_by_role("button", name="Send", exact=True).click()
+    expect(page.locator("#composer-error")).to_be_visible()
+    expect(page.get_by_label("Message to Jane Doe")).to_have_value("Here is the tool.")
+    audit.axe(page, "thread with a refused file")
 
     page.goto(f"{url}/projects/")
     audit.axe(page, "projects")
@@ -217,7 +239,7 @@ def test_every_staff_page_has_no_console_error_and_no_serious_accessibility_viol
     page.goto(f"{url}{reverse('password_reset')}")
     audit.axe(page, "password reset")
 
-    assert len(audit.checked) == 26
+    assert len(audit.checked) == 27
     assert audit.problems == []
 
 

@@ -302,7 +302,9 @@
         progress.value = 0;
       }
       var hadFocus = form.contains(document.activeElement);
-      if (event.detail.successful) {
+      // A 422 is Hona's answer ("write a message first"), shown in #composer-error, not a success.
+      var refused = event.detail.xhr && event.detail.xhr.status === 422;
+      if (event.detail.successful && !refused) {
         textarea.value = "";
         clearFiles();
         updateCounter();
@@ -559,10 +561,12 @@
     var detail = event.detail;
     var status = detail.xhr && detail.xhr.status;
     if (status !== 422) return;
+    // An intended refusal with words to show: htmx would log it to the console as an error.
+    detail.isError = false;
     var target = detail.target;
     // The composer's refusal ("too long", "write a message…") replaces #composer-error.
     if (target && target.id === "composer-error") {
-      detail.shouldSwap = true; // still a failure: the draft stays in the textarea
+      detail.shouldSwap = true; // still a refusal: the draft stays in the textarea
       return;
     }
     // A project that can't be chosen: say so under the selector instead of losing the header.
