@@ -38,17 +38,34 @@
     return (bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, "") + " MB";
   }
 
-  // Insert text at a textarea's caret (replacing any selection) and tell listeners it changed.
+  var LINK = /https?:\/\/\S+$/;
+
+  // Insert text at a textarea's caret (replacing any selection), as a word or a block of its own:
+  // a space or a line break keeps it apart from the text around it, so a link is never glued to
+  // what follows (which would break it). A template (a block) starts on its own line after a link
+  // or when it has several lines itself. Tells listeners the text changed.
   function insertAtCaret(textarea, text, options) {
     var value = textarea.value;
     var start = typeof textarea.selectionStart === "number" ? textarea.selectionStart : value.length;
     var end = typeof textarea.selectionEnd === "number" ? textarea.selectionEnd : value.length;
-    if (options && options.spaced) {
-      if (start > 0 && !/\s/.test(value.charAt(start - 1))) text = " " + text;
-      if (end < value.length && !/\s/.test(value.charAt(end))) text = text + " ";
+    // A box nobody has put the caret in yet (a restored draft) takes the insertion at its end.
+    if (!textarea.honaCaretKnown && start === 0 && end === 0) start = end = value.length;
+    var before = value.slice(0, start);
+    var after = value.slice(end);
+    var block = options && options.block;
+    var multiline = text.indexOf("\n") !== -1;
+    var trimmed = before.replace(/[ \t]+$/, "");
+    if (block && trimmed && !/\n$/.test(trimmed) && (multiline || LINK.test(trimmed))) {
+      start = trimmed.length; // "link " then a template: the template goes on the next line
+      text = "\n" + text;
+    } else if (before && !/\s$/.test(before)) {
+      text = " " + text;
     }
+    if (after && !/^\s/.test(after)) text += multiline ? "\n" : " ";
+    else if (!after && options && options.link) text += " "; // what is typed next stays apart
     textarea.focus();
     textarea.setRangeText(text, start, end, "end");
+    textarea.honaCaretKnown = true;
     textarea.dispatchEvent(new Event("input", { bubbles: true }));
   }
 
@@ -180,6 +197,11 @@
     textarea.addEventListener("input", function () {
       updateCounter();
       autosize();
+    });
+    ["click", "keyup", "select"].forEach(function (name) {
+      textarea.addEventListener(name, function () {
+        textarea.honaCaretKnown = true;
+      });
     });
 
     // Enter adds a line (the textarea's own behaviour); Ctrl+Enter or Cmd+Enter sends.
@@ -369,7 +391,7 @@
             if (!data || !data.url) throw new Error("No link in the answer");
             closePlus();
             clearError();
-            insertAtCaret(textarea, data.url, { spaced: true });
+            insertAtCaret(textarea, data.url, { link: true });
           })
           .catch(function () {
             closePlus();
@@ -418,7 +440,7 @@
       dialog.returnValue = "inserted";
       dialog.close("inserted");
     }
-    insertAtCaret(textarea, option.getAttribute("data-template-body"));
+    insertAtCaret(textarea, option.getAttribute("data-template-body"), { block: true });
   });
 
   // A menu item that opens a dialog by id (Attach file from integration); htmx fills it.
