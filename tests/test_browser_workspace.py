@@ -144,12 +144,6 @@ def test_a_template_and_the_conversation_link_go_in_at_the_caret(
     )
     expect(page.get_by_role("button", name="Insert link to conversation")).to_be_hidden()
 
-    # "New message template" carries the draft to the template form.
-    page.get_by_label("Add a file, template or link").click()
-    page.get_by_role("link", name="New message template").click()
-    expect(page.get_by_role("heading", name="New message template")).to_be_visible()
-    expect(page.get_by_label("Body")).to_have_value(re.compile(r"^Hello! We are open 9 to 5"))
-
 
 FILE_TOO_LARGE = (
     "It seems your file might be too big to send via text. To make sure we successfully receive "
@@ -236,6 +230,43 @@ def test_a_template_after_text_is_kept_apart_and_goes_in_at_the_caret(
     page.get_by_label("Add a file, template or link").click()
     page.get_by_role("button", name="Insert link to conversation").click()
     expect(box).to_have_value(re.compile(r"^Hi https?://\S+/p/[^/\s]+/ Jane, We are open"))
+
+
+def test_a_new_template_made_from_the_composer_goes_into_the_kept_draft(
+    page: Page, live_server: Any, owner: User, thread: Thread
+) -> None:
+    sign_in(page, live_server, "owner")
+    open_thread(page, live_server, thread)
+    box = page.get_by_label("Message to Jane Doe")
+    box.fill("Hi Jane,\n\nBest, Sam")
+    box.evaluate("b => b.setSelectionRange(9, 9)")  # the empty line between greeting and name
+
+    page.get_by_label("Add a file, template or link").click()
+    page.get_by_role("link", name="New message template").click()
+    expect(page.get_by_role("heading", name="New message template")).to_be_visible()
+    page.get_by_label("Name").fill("Office hours")
+    page.get_by_label("Body").fill("We are open 9 to 5.")
+    page.get_by_role("button", name="Save template").click()
+
+    expect(page).to_have_url(f"{live_server.url}/conversations/{thread.pk}/")
+    expect(page.get_by_text("Template “Office hours” saved.")).to_be_visible()
+    expect(box).to_have_value("Hi Jane,\nWe are open 9 to 5.\nBest, Sam")
+    expect(box).to_be_focused()
+    # Reloading shows the same draft, with the template in it once.
+    page.reload()
+    expect(box).to_have_value("Hi Jane,\nWe are open 9 to 5.\nBest, Sam")
+
+    # Cancel on the template form comes back to the draft as it was.
+    page.get_by_label("Add a file, template or link").click()
+    page.get_by_role("link", name="New message template").click()
+    page.get_by_role("link", name="Cancel").click()
+    expect(box).to_have_value("Hi Jane,\nWe are open 9 to 5.\nBest, Sam")
+
+    page.get_by_role("button", name="Send", exact=True).click()
+    expect(page.locator("#message-list li.message-out", has_text="open 9 to 5")).to_be_visible()
+    expect(box).to_have_value("")
+    page.reload()
+    expect(box).to_have_value("")  # a sent message is no longer a draft
 
 
 def test_a_chosen_file_is_listed_and_sent_as_an_attachment(

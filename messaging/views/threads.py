@@ -25,7 +25,7 @@ from messaging.forms import (
     ComposerForm,
     ProjectChoiceForm,
 )
-from messaging.models import MAX_BODY, Attachment, Message, Thread
+from messaging.models import MAX_BODY, Attachment, Message, MessageTemplate, Thread
 from messaging.portal import portal_url
 from messaging.views.conversations import list_context
 from projects.models import Project
@@ -50,6 +50,14 @@ def _open_thread(request: AuthenticatedHttpRequest, pk: int) -> Thread:
     return thread
 
 
+def _template_to_insert(request: AuthenticatedHttpRequest) -> MessageTemplate | None:
+    """The template just created from this composer (?template=), if it is the firm's."""
+    value = request.GET.get("template", "")
+    if not value.isdigit():
+        return None
+    return queries.templates_for_user(request.user).filter(pk=int(value)).first()
+
+
 @login_required
 @require_GET
 def thread_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
@@ -58,6 +66,7 @@ def thread_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "active_nav": "conversations",
         **list_context(request),
         **_thread_context(request, thread),
+        "insert_template": _template_to_insert(request),
     }
     response = render(request, "messaging/conversations.html", context)
     return trigger_client_event(response, "unread-changed")

@@ -69,6 +69,37 @@
     textarea.dispatchEvent(new Event("input", { bubbles: true }));
   }
 
+  // The composer's draft, kept for this tab while staff step away (New message template, another
+  // conversation) and given back when they return. Cleared once the message is sent.
+  function readDraft(key) {
+    try {
+      var draft = key && JSON.parse(window.sessionStorage.getItem(key) || "null");
+      return draft && typeof draft.body === "string" ? draft : null;
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function writeDraft(key, textarea) {
+    if (!key) return;
+    try {
+      if (textarea.value) {
+        window.sessionStorage.setItem(
+          key,
+          JSON.stringify({
+            body: textarea.value,
+            start: textarea.selectionStart,
+            end: textarea.selectionEnd,
+          })
+        );
+      } else {
+        window.sessionStorage.removeItem(key);
+      }
+    } catch (error) {
+      /* storage full or disabled: the draft is simply not kept */
+    }
+  }
+
   function smoothScroll() {
     return window.matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth";
   }
@@ -194,9 +225,11 @@
       }
     }
 
+    var draftKey = form.dataset.draftKey;
     textarea.addEventListener("input", function () {
       updateCounter();
       autosize();
+      writeDraft(draftKey, textarea);
     });
     ["click", "keyup", "select"].forEach(function (name) {
       textarea.addEventListener(name, function () {
@@ -326,6 +359,7 @@
       var hadFocus = form.contains(document.activeElement);
       if (event.detail.successful) {
         textarea.value = "";
+        writeDraft(draftKey, textarea);
         clearFiles();
         updateCounter();
         autosize();
@@ -362,16 +396,11 @@
       });
     }
 
+    // The new template comes back into the draft (kept, with its caret) once it is saved.
     var newTemplate = form.querySelector("[data-new-template]");
     if (newTemplate) {
-      newTemplate.dataset.baseHref = newTemplate.getAttribute("href");
       newTemplate.addEventListener("click", function () {
-        var href = newTemplate.dataset.baseHref;
-        var body = textarea.value.trim();
-        if (body) {
-          href += (href.indexOf("?") === -1 ? "?" : "&") + "body=" + encodeURIComponent(body);
-        }
-        newTemplate.setAttribute("href", href);
+        writeDraft(draftKey, textarea);
       });
     }
 
@@ -404,7 +433,27 @@
       });
     }
 
-    // A browser that restored a draft (Back button) gets the right counter straight away.
+    // The draft kept for this thread, unless the browser restored one itself (Back button).
+    var draft = readDraft(draftKey);
+    if (draft && !textarea.value) {
+      textarea.value = draft.body;
+      if (typeof draft.start === "number" && typeof draft.end === "number") {
+        textarea.setSelectionRange(draft.start, draft.end);
+        textarea.honaCaretKnown = true;
+      }
+    }
+    // Back from "New message template": the new template goes in at the draft's caret, once.
+    var created = form.getAttribute("data-new-template-body");
+    if (created !== null) {
+      form.removeAttribute("data-new-template-body");
+      insertAtCaret(textarea, created, { block: true });
+      var url = new URL(window.location.href);
+      if (url.searchParams.has("template")) {
+        url.searchParams.delete("template");
+        window.history.replaceState(window.history.state, "", url.pathname + url.search + url.hash);
+      }
+    }
+    // A browser that restored a draft gets the right counter straight away.
     updateCounter();
     if (textarea.value) autosize();
   }
