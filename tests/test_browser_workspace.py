@@ -269,6 +269,26 @@ def test_a_new_template_made_from_the_composer_goes_into_the_kept_draft(
     expect(box).to_have_value("")  # a sent message is no longer a draft
 
 
+def test_sending_from_an_archived_thread_brings_it_back_in_the_header_at_once(
+    page: Page, live_server: Any, owner: User, thread: Thread
+) -> None:
+    actions.set_thread_archived(thread=thread, user=owner, archived=True)
+    sign_in(page, live_server, "owner")
+    open_thread(page, live_server, thread)
+    header = page.locator("#thread-header")
+    expect(header.get_by_text("Archived", exact=True)).to_be_visible()
+    page.evaluate("window.stillTheSamePage = true")
+
+    page.get_by_label("Message to Jane Doe").fill("Following up on your claim.")
+    page.get_by_role("button", name="Send", exact=True).click()
+    expect(page.locator("#message-list li.message-out", has_text="Following up")).to_be_visible()
+    expect(header.get_by_text("Archived", exact=True)).to_have_count(0)
+    expect(header.get_by_text(re.compile("^Archived by"))).to_have_count(0)
+    page.get_by_label("Thread actions").click()
+    expect(page.get_by_role("button", name="Archive", exact=True)).to_be_visible()
+    assert page.evaluate("window.stillTheSamePage") is True
+
+
 def test_a_chosen_file_is_listed_and_sent_as_an_attachment(
     page: Page, live_server: Any, owner: User, thread: Thread
 ) -> None:

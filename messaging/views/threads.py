@@ -139,6 +139,7 @@ def thread_updates(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def send(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     thread = queries.get_thread_for_user(request.user, pk)
+    was_archived = thread.is_archived  # sending brings it back: the header must say so
     since = _parse_cursor(request.POST.get("since"))
     form = ComposerForm(request.POST, request.FILES)
     error = uploads.refusal(request)
@@ -174,7 +175,12 @@ def send(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         response["HX-Reswap"] = "outerHTML"
         return response
     thread.refresh_from_db()
-    response = _render_updates(request, thread, since, sent=True)
+    header: dict[str, Any] = {}
+    if was_archived and not thread.is_archived:
+        header = {"header_changed": True, "contact": thread.contact, **_project_context(thread)}
+    response = _render_updates(request, thread, since, sent=True, **header)
+    if header:
+        trigger_client_event(response, "thread-changed", {"id": thread.pk})
     return trigger_client_event(response, "message-sent")
 
 

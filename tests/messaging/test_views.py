@@ -493,6 +493,33 @@ def test_sending_to_an_archived_thread_brings_it_back(
     assert not thread.is_archived
 
 
+def test_sending_from_an_archived_thread_updates_its_header_in_the_same_response(
+    signed_in: Client, thread: Thread, owner: User
+) -> None:
+    actions.set_thread_archived(thread=thread, user=owner, archived=True)
+    page = signed_in.get(thread_url(thread)).text
+    assert '<span class="badge">Archived</span>' in page
+    response = signed_in.post(
+        thread_url(thread, "thread-send"), {"body": "Following up"}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200
+    [header] = re.findall(r'<header id="thread-header"[^>]*>.*?</header>', response.text, re.S)
+    assert 'hx-swap-oob="true"' in header
+    assert "Archived" not in header
+    assert re.search(r"</svg>\s*Archive</button>", header)  # Archive again, not Unarchive
+    assert "Following up" in response.text
+
+
+def test_sending_from_a_thread_that_was_not_archived_leaves_its_header_alone(
+    signed_in: Client, thread: Thread
+) -> None:
+    response = signed_in.post(
+        thread_url(thread, "thread-send"), {"body": "Hello"}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200
+    assert 'id="thread-header"' not in response.text
+
+
 def test_files_are_uploaded_with_the_message(
     signed_in: Client,
     thread: Thread,
