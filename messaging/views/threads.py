@@ -37,7 +37,7 @@ def _thread_context(request: AuthenticatedHttpRequest, thread: Thread) -> dict[s
         "thread": thread,
         "contact": thread.contact,
         "message_page": page,
-        "project_choices": queries.projects_for_thread(thread),
+        **_project_context(thread),
         "composer": ComposerForm(),
         "cursor": timezone.now().isoformat(),
         "max_length": MAX_BODY,
@@ -197,7 +197,9 @@ def _header_response(request: AuthenticatedHttpRequest, thread: Thread) -> HttpR
 
 
 def _project_context(thread: Thread) -> dict[str, Any]:
-    return {"project_choices": queries.projects_for_thread(thread)}
+    """What the header shows about projects: the selector, and whether filing is off."""
+    choices = queries.projects_for_thread(thread)
+    return {"project_choices": choices, "filing_off": queries.filing_off(thread, choices)}
 
 
 @login_required
