@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Generic, TypeVar
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
 
@@ -146,14 +146,41 @@ def get_thread_for_user(user: User, pk: int) -> Thread:
     filing = Organization.objects.filter(
         pk=OuterRef("organization_id"), integrations__status="active"
     )
+    # The firm's current integration (or the last one it had), for the thread's filing banner.
+    latest = Organization.objects.filter(
+        pk=OuterRef("organization_id"), integrations__isnull=False
+    ).order_by(
+        F("integrations__disconnected_at").desc(nulls_first=True), "-integrations__connected_at"
+    )
     return get_object_or_404(
         Thread.objects.for_user(user)
         .select_related("contact", "current_project", "flagged_by", "archived_by", "spam_marked_by")
         .annotate(
-            cms_active=Exists(filing), cms_clio=Exists(filing.filter(integrations__kind="clio"))
+            cms_active=Exists(filing),
+            cms_clio=Exists(filing.filter(integrations__kind="clio")),
+            cms_kind=Subquery(latest.values("integrations__kind")[:1]),
+            cms_status=Subquery(latest.values("integrations__status")[:1]),
         ),
         pk=pk,
     )
+
+
+@dataclass(frozen=True)
+class FilingOff:
+    """Why a thread's messages are not being filed to the case, said once above them."""
+
+    cms_name: str  # "Clio", or "your CMS"
+    reason: str  # "none" (nothing connected), "inactive", "token_expired"
+
+
+def filing_off(thread: Thread, project_choices: list[Project]) -> FilingOff | None:
+    """For a thread from get_thread_for_user: set when its contact's case would be filed to,
+    but the firm's integration is off (the receipts under each message then say nothing)."""
+    if getattr(thread, "cms_active", True) or not any(p.cms_case_id for p in project_choices):
+        return None
+    kind = getattr(thread, "cms_kind", None)
+    status = getattr(thread, "cms_status", None) or "none"
+    return FilingOff(cms_name="Clio" if kind == "clio" else "your CMS", reason=status)
 
 
 def _messages_with_details(thread: Thread) -> QuerySet[Message]:

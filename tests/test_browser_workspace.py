@@ -10,11 +10,12 @@ import re
 from typing import Any
 
 import pytest
-from playwright.sync_api import FilePayload, Page, expect
+from playwright.sync_api import Browser, FilePayload, Page, expect
 
 from hona.models import Organization, User
 from messaging import actions
 from messaging.models import Thread
+from messaging.sms import MemoryBackend
 from tests.conftest import PASSWORD, receive
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -137,16 +138,155 @@ def test_a_template_and_the_conversation_link_go_in_at_the_caret(
 
     page.get_by_label("Add a file, template or link").click()
     page.get_by_role("button", name="Insert link to conversation").click()
+    # A space after the link keeps whatever is typed next from being glued onto it.
     expect(box).to_have_value(
-        re.compile(r"^Hello! We are open 9 to 5, Monday to Friday\. https?://\S+/p/\S+$")
+        re.compile(r"^Hello! We are open 9 to 5, Monday to Friday\. https?://\S+/p/\S+ $")
     )
     expect(page.get_by_role("button", name="Insert link to conversation")).to_be_hidden()
 
-    # "New message template" carries the draft to the template form.
+
+FILE_TOO_LARGE = (
+    "It seems your file might be too big to send via text. To make sure we successfully receive "
+    "and store your file in your case documents, please upload it directly in your Client "
+    "Portal:\n1. Click on the link above to open this same messaging thread in your Client "
+    "Portal.\n2. Select the (+) button next to the messaging box, attach your file, and send "
+    "it.\n3. Send another message so we can verify successful delivery of your file."
+)
+
+
+def test_the_file_too_large_steps_send_a_link_the_client_can_open(
+    page: Page,
+    browser: Browser,
+    live_server: Any,
+    settings: Any,
+    firm: Organization,
+    owner: User,
+    thread: Thread,
+) -> None:
+    """The help article's steps: Insert link to conversation, then the "file too large" template,
+    then Send. The link stays a link of its own and opens the client's thread in the portal."""
+    settings.PUBLIC_BASE_URL = live_server.url
+    settings.SMS_BACKEND = "memory"
+    MemoryBackend.outbox.clear()
+    actions.create_template(
+        organization=firm, name="File too large for text", body=FILE_TOO_LARGE, created_by=owner
+    )
+    sign_in(page, live_server, "owner")
+    open_thread(page, live_server, thread)
+    box = page.get_by_label("Message to Jane Doe")
+
+    page.get_by_label("Add a file, template or link").click()
+    page.get_by_role("button", name="Insert link to conversation").click()
+    expect(box).to_have_value(re.compile(r"/p/\S+ $"))
+    page.get_by_label("Add a file, template or link").click()
+    page.get_by_role("button", name="Insert message template").click()
+    page.get_by_role("dialog", name="Insert message template").get_by_role(
+        "button", name=re.compile("File too large for text")
+    ).click()
+    # The link on its line, the template under it ("the link above").
+    expect(box).to_have_value(re.compile(r"^http://\S+/p/[^/\s]+/\nIt seems your file"))
+    box.press("Control+Enter")
+    sent = page.locator("#message-list li.message-out", has_text="It seems your file")
+    expect(sent).to_be_visible()
+    # In the thread, staff see the link as a link.
+    staff_link = sent.locator(".message-body a")
+    expect(staff_link).to_have_count(1)
+    expect(staff_link).to_have_attribute("href", re.compile(r"/p/[^/\s]+/$"))
+
+    [sms] = MemoryBackend.outbox
+    assert sms.to == thread.contact.phone
+    link, rest = sms.body.split("\n", 1)
+    assert re.fullmatch(r"http://\S+/p/[^/\s]+/", link), sms.body
+    assert rest == FILE_TOO_LARGE
+
+    client = browser.new_context(viewport={"width": 390, "height": 844})
+    phone = client.new_page()
+    phone.goto(link)
+    expect(phone).to_have_url(f"{live_server.url}/portal/")
+    expect(phone.get_by_text("Conversation with Jane Doe")).to_be_visible()
+    expect(phone.locator("#message-list li", has_text="It seems your file")).to_be_visible()
+    client.close()
+
+
+def test_a_template_after_text_is_kept_apart_and_goes_in_at_the_caret(
+    page: Page, live_server: Any, firm: Organization, owner: User, thread: Thread
+) -> None:
+    actions.create_template(
+        organization=firm, name="Office hours", body="We are open 9 to 5.", created_by=owner
+    )
+    sign_in(page, live_server, "owner")
+    open_thread(page, live_server, thread)
+    box = page.get_by_label("Message to Jane Doe")
+    box.fill("Hi Jane,thanks!")
+    box.evaluate("b => b.setSelectionRange(8, 8)")  # between "Jane," and "thanks!"
+    page.get_by_label("Add a file, template or link").click()
+    page.get_by_role("button", name="Insert message template").click()
+    page.get_by_role("dialog", name="Insert message template").get_by_role(
+        "button", name=re.compile("Office hours")
+    ).click()
+    expect(box).to_have_value("Hi Jane, We are open 9 to 5. thanks!")
+
+    box.evaluate("b => b.setSelectionRange(2, 2)")  # right after "Hi"
+    page.get_by_label("Add a file, template or link").click()
+    page.get_by_role("button", name="Insert link to conversation").click()
+    expect(box).to_have_value(re.compile(r"^Hi https?://\S+/p/[^/\s]+/ Jane, We are open"))
+
+
+def test_a_new_template_made_from_the_composer_goes_into_the_kept_draft(
+    page: Page, live_server: Any, owner: User, thread: Thread
+) -> None:
+    sign_in(page, live_server, "owner")
+    open_thread(page, live_server, thread)
+    box = page.get_by_label("Message to Jane Doe")
+    box.fill("Hi Jane,\n\nBest, Sam")
+    box.evaluate("b => b.setSelectionRange(9, 9)")  # the empty line between greeting and name
+
     page.get_by_label("Add a file, template or link").click()
     page.get_by_role("link", name="New message template").click()
     expect(page.get_by_role("heading", name="New message template")).to_be_visible()
-    expect(page.get_by_label("Body")).to_have_value(re.compile(r"^Hello! We are open 9 to 5"))
+    page.get_by_label("Name").fill("Office hours")
+    page.get_by_label("Body").fill("We are open 9 to 5.")
+    page.get_by_role("button", name="Save template").click()
+
+    expect(page).to_have_url(f"{live_server.url}/conversations/{thread.pk}/")
+    expect(page.get_by_text("Template “Office hours” saved.")).to_be_visible()
+    expect(box).to_have_value("Hi Jane,\nWe are open 9 to 5.\nBest, Sam")
+    expect(box).to_be_focused()
+    # Reloading shows the same draft, with the template in it once.
+    page.reload()
+    expect(box).to_have_value("Hi Jane,\nWe are open 9 to 5.\nBest, Sam")
+
+    # Cancel on the template form comes back to the draft as it was.
+    page.get_by_label("Add a file, template or link").click()
+    page.get_by_role("link", name="New message template").click()
+    page.get_by_role("link", name="Cancel").click()
+    expect(box).to_have_value("Hi Jane,\nWe are open 9 to 5.\nBest, Sam")
+
+    page.get_by_role("button", name="Send", exact=True).click()
+    expect(page.locator("#message-list li.message-out", has_text="open 9 to 5")).to_be_visible()
+    expect(box).to_have_value("")
+    page.reload()
+    expect(box).to_have_value("")  # a sent message is no longer a draft
+
+
+def test_sending_from_an_archived_thread_brings_it_back_in_the_header_at_once(
+    page: Page, live_server: Any, owner: User, thread: Thread
+) -> None:
+    actions.set_thread_archived(thread=thread, user=owner, archived=True)
+    sign_in(page, live_server, "owner")
+    open_thread(page, live_server, thread)
+    header = page.locator("#thread-header")
+    expect(header.get_by_text("Archived", exact=True)).to_be_visible()
+    page.evaluate("window.stillTheSamePage = true")
+
+    page.get_by_label("Message to Jane Doe").fill("Following up on your claim.")
+    page.get_by_role("button", name="Send", exact=True).click()
+    expect(page.locator("#message-list li.message-out", has_text="Following up")).to_be_visible()
+    expect(header.get_by_text("Archived", exact=True)).to_have_count(0)
+    expect(header.get_by_text(re.compile("^Archived by"))).to_have_count(0)
+    page.get_by_label("Thread actions").click()
+    expect(page.get_by_role("button", name="Archive", exact=True)).to_be_visible()
+    assert page.evaluate("window.stillTheSamePage") is True
 
 
 def test_a_chosen_file_is_listed_and_sent_as_an_attachment(

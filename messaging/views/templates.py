@@ -50,7 +50,12 @@ def template_create(request: AuthenticatedHttpRequest) -> HttpResponse:
             request, f"Template “{template.name}” saved. Everyone in your firm can use it."
         )
         back = reverse("messaging:template-list")
-        return redirect(safe_next(request, request.POST.get("next"), fallback=back))
+        next_url = safe_next(request, request.POST.get("next"))
+        if not next_url:
+            return redirect(back)
+        # Back in the composer it came from, the new template goes into the kept draft.
+        separator = "&" if "?" in next_url else "?"
+        return redirect(f"{next_url}{separator}template={template.pk}")
     initial_body = request.GET.get("body", "")[:1600]
     if request.method == "GET" and initial_body:
         form.initial["body"] = initial_body

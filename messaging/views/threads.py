@@ -25,7 +25,7 @@ from messaging.forms import (
     ComposerForm,
     ProjectChoiceForm,
 )
-from messaging.models import MAX_BODY, Attachment, Message, Thread
+from messaging.models import MAX_BODY, Attachment, Message, MessageTemplate, Thread
 from messaging.portal import portal_url
 from messaging.views.conversations import list_context
 from projects.models import Project
@@ -37,7 +37,7 @@ def _thread_context(request: AuthenticatedHttpRequest, thread: Thread) -> dict[s
         "thread": thread,
         "contact": thread.contact,
         "message_page": page,
-        "project_choices": queries.projects_for_thread(thread),
+        **_project_context(thread),
         "composer": ComposerForm(),
         "cursor": timezone.now().isoformat(),
         "max_length": MAX_BODY,
@@ -50,6 +50,14 @@ def _open_thread(request: AuthenticatedHttpRequest, pk: int) -> Thread:
     return thread
 
 
+def _template_to_insert(request: AuthenticatedHttpRequest) -> MessageTemplate | None:
+    """The template just created from this composer (?template=), if it is the firm's."""
+    value = request.GET.get("template", "")
+    if not value.isdigit():
+        return None
+    return queries.templates_for_user(request.user).filter(pk=int(value)).first()
+
+
 @login_required
 @require_GET
 def thread_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
@@ -58,6 +66,7 @@ def thread_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "active_nav": "conversations",
         **list_context(request),
         **_thread_context(request, thread),
+        "insert_template": _template_to_insert(request),
     }
     response = render(request, "messaging/conversations.html", context)
     return trigger_client_event(response, "unread-changed")
@@ -130,6 +139,7 @@ def thread_updates(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def send(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     thread = queries.get_thread_for_user(request.user, pk)
+    was_archived = thread.is_archived  # sending brings it back: the header must say so
     since = _parse_cursor(request.POST.get("since"))
     form = ComposerForm(request.POST, request.FILES)
     error = uploads.refusal(request)
@@ -165,7 +175,12 @@ def send(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         response["HX-Reswap"] = "outerHTML"
         return response
     thread.refresh_from_db()
-    response = _render_updates(request, thread, since, sent=True)
+    header: dict[str, Any] = {}
+    if was_archived and not thread.is_archived:
+        header = {"header_changed": True, "contact": thread.contact, **_project_context(thread)}
+    response = _render_updates(request, thread, since, sent=True, **header)
+    if header:
+        trigger_client_event(response, "thread-changed", {"id": thread.pk})
     return trigger_client_event(response, "message-sent")
 
 
@@ -182,7 +197,9 @@ def _header_response(request: AuthenticatedHttpRequest, thread: Thread) -> HttpR
 
 
 def _project_context(thread: Thread) -> dict[str, Any]:
-    return {"project_choices": queries.projects_for_thread(thread)}
+    """What the header shows about projects: the selector, and whether filing is off."""
+    choices = queries.projects_for_thread(thread)
+    return {"project_choices": choices, "filing_off": queries.filing_off(thread, choices)}
 
 
 @login_required

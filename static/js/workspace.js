@@ -38,18 +38,66 @@
     return (bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, "") + " MB";
   }
 
-  // Insert text at a textarea's caret (replacing any selection) and tell listeners it changed.
+  var LINK = /https?:\/\/\S+$/;
+
+  // Insert text at a textarea's caret (replacing any selection), as a word or a block of its own:
+  // a space or a line break keeps it apart from the text around it, so a link is never glued to
+  // what follows (which would break it). A template (a block) starts on its own line after a link
+  // or when it has several lines itself. Tells listeners the text changed.
   function insertAtCaret(textarea, text, options) {
     var value = textarea.value;
     var start = typeof textarea.selectionStart === "number" ? textarea.selectionStart : value.length;
     var end = typeof textarea.selectionEnd === "number" ? textarea.selectionEnd : value.length;
-    if (options && options.spaced) {
-      if (start > 0 && !/\s/.test(value.charAt(start - 1))) text = " " + text;
-      if (end < value.length && !/\s/.test(value.charAt(end))) text = text + " ";
+    // A box nobody has put the caret in yet (a restored draft) takes the insertion at its end.
+    if (!textarea.honaCaretKnown && start === 0 && end === 0) start = end = value.length;
+    var before = value.slice(0, start);
+    var after = value.slice(end);
+    var block = options && options.block;
+    var multiline = text.indexOf("\n") !== -1;
+    var trimmed = before.replace(/[ \t]+$/, "");
+    if (block && trimmed && !/\n$/.test(trimmed) && (multiline || LINK.test(trimmed))) {
+      start = trimmed.length; // "link " then a template: the template goes on the next line
+      text = "\n" + text;
+    } else if (before && !/\s$/.test(before)) {
+      text = " " + text;
     }
+    if (after && !/^\s/.test(after)) text += multiline ? "\n" : " ";
+    else if (!after && options && options.link) text += " "; // what is typed next stays apart
     textarea.focus();
     textarea.setRangeText(text, start, end, "end");
+    textarea.honaCaretKnown = true;
     textarea.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
+  // The composer's draft, kept for this tab while staff step away (New message template, another
+  // conversation) and given back when they return. Cleared once the message is sent.
+  function readDraft(key) {
+    try {
+      var draft = key && JSON.parse(window.sessionStorage.getItem(key) || "null");
+      return draft && typeof draft.body === "string" ? draft : null;
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function writeDraft(key, textarea) {
+    if (!key) return;
+    try {
+      if (textarea.value) {
+        window.sessionStorage.setItem(
+          key,
+          JSON.stringify({
+            body: textarea.value,
+            start: textarea.selectionStart,
+            end: textarea.selectionEnd,
+          })
+        );
+      } else {
+        window.sessionStorage.removeItem(key);
+      }
+    } catch (error) {
+      /* storage full or disabled: the draft is simply not kept */
+    }
   }
 
   function smoothScroll() {
@@ -177,9 +225,16 @@
       }
     }
 
+    var draftKey = form.dataset.draftKey;
     textarea.addEventListener("input", function () {
       updateCounter();
       autosize();
+      writeDraft(draftKey, textarea);
+    });
+    ["click", "keyup", "select"].forEach(function (name) {
+      textarea.addEventListener(name, function () {
+        textarea.honaCaretKnown = true;
+      });
     });
 
     // Enter adds a line (the textarea's own behaviour); Ctrl+Enter or Cmd+Enter sends.
@@ -306,6 +361,7 @@
       var refused = event.detail.xhr && event.detail.xhr.status === 422;
       if (event.detail.successful && !refused) {
         textarea.value = "";
+        writeDraft(draftKey, textarea);
         clearFiles();
         updateCounter();
         autosize();
@@ -342,16 +398,11 @@
       });
     }
 
+    // The new template comes back into the draft (kept, with its caret) once it is saved.
     var newTemplate = form.querySelector("[data-new-template]");
     if (newTemplate) {
-      newTemplate.dataset.baseHref = newTemplate.getAttribute("href");
       newTemplate.addEventListener("click", function () {
-        var href = newTemplate.dataset.baseHref;
-        var body = textarea.value.trim();
-        if (body) {
-          href += (href.indexOf("?") === -1 ? "?" : "&") + "body=" + encodeURIComponent(body);
-        }
-        newTemplate.setAttribute("href", href);
+        writeDraft(draftKey, textarea);
       });
     }
 
@@ -371,7 +422,7 @@
             if (!data || !data.url) throw new Error("No link in the answer");
             closePlus();
             clearError();
-            insertAtCaret(textarea, data.url, { spaced: true });
+            insertAtCaret(textarea, data.url, { link: true });
           })
           .catch(function () {
             closePlus();
@@ -384,7 +435,27 @@
       });
     }
 
-    // A browser that restored a draft (Back button) gets the right counter straight away.
+    // The draft kept for this thread, unless the browser restored one itself (Back button).
+    var draft = readDraft(draftKey);
+    if (draft && !textarea.value) {
+      textarea.value = draft.body;
+      if (typeof draft.start === "number" && typeof draft.end === "number") {
+        textarea.setSelectionRange(draft.start, draft.end);
+        textarea.honaCaretKnown = true;
+      }
+    }
+    // Back from "New message template": the new template goes in at the draft's caret, once.
+    var created = form.getAttribute("data-new-template-body");
+    if (created !== null) {
+      form.removeAttribute("data-new-template-body");
+      insertAtCaret(textarea, created, { block: true });
+      var url = new URL(window.location.href);
+      if (url.searchParams.has("template")) {
+        url.searchParams.delete("template");
+        window.history.replaceState(window.history.state, "", url.pathname + url.search + url.hash);
+      }
+    }
+    // A browser that restored a draft gets the right counter straight away.
     updateCounter();
     if (textarea.value) autosize();
   }
@@ -420,7 +491,7 @@
       dialog.returnValue = "inserted";
       dialog.close("inserted");
     }
-    insertAtCaret(textarea, option.getAttribute("data-template-body"));
+    insertAtCaret(textarea, option.getAttribute("data-template-body"), { block: true });
   });
 
   // A menu item that opens a dialog by id (Attach file from integration); htmx fills it.

@@ -145,7 +145,7 @@ def test_an_outsider_cannot_retry_another_firms_entry(
     [
         ("no-project", "Not filed to a case: no project"),
         ("unlinked", "is not linked to a case in your CMS"),
-        ("inactive", "your CMS integration is not active"),
+        ("inactive", "not being filed to your CMS: no CMS integration is connected"),
     ],
 )
 def test_the_thread_says_why_a_message_was_not_filed(

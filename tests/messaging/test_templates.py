@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from hona.models import Organization, User
 from messaging import actions
-from messaging.models import MessageTemplate
+from messaging.models import MessageTemplate, Thread
 
 
 @pytest.fixture
@@ -60,18 +60,22 @@ def test_a_duplicate_name_or_an_oversized_body_is_a_form_error(
     assert MessageTemplate.objects.count() == 1
 
 
-def test_new_template_from_the_composer_prefills_the_text_and_returns_to_the_thread(
-    client: Client, colleague: User, thread: object
+def test_new_template_from_the_composer_returns_to_the_thread_to_insert_it(
+    client: Client, colleague: User, thread: Thread
 ) -> None:
     client.force_login(colleague)
-    back = "/conversations/1/"
+    back = reverse("messaging:thread-detail", args=[thread.pk])
     form = client.get(reverse("messaging:template-create"), {"body": "Draft text", "next": back})
     assert "Draft text" in form.text
     response = client.post(
         reverse("messaging:template-create"),
         {"name": "From draft", "body": "Draft text", "next": back},
     )
-    assert response["Location"] == back
+    created = MessageTemplate.objects.get(name="From draft")
+    assert response["Location"] == f"{back}?template={created.pk}"
+    # Back in the thread, the composer is given the new template to insert into the draft.
+    html = client.get(response["Location"]).text
+    assert 'data-new-template-body="Draft text"' in html
     evil = client.post(
         reverse("messaging:template-create"),
         {"name": "Evil", "body": "x", "next": "//evil.example/"},
@@ -88,3 +92,18 @@ def test_the_composer_picker_lists_the_firms_templates(
     ).text
     assert 'data-template-body="See you tomorrow at 10."' in html
     assert "<html" not in html
+
+
+def test_a_thread_never_inserts_another_firms_template(
+    client: Client, colleague: User, thread: Thread, other_firm: Organization, outsider: User
+) -> None:
+    theirs = actions.create_template(
+        organization=other_firm, name="Theirs", body="Their secret wording", created_by=outsider
+    )
+    client.force_login(colleague)
+    url = reverse("messaging:thread-detail", args=[thread.pk])
+    for value in (str(theirs.pk), "nonsense", "999999"):
+        response = client.get(url, {"template": value})
+        assert response.status_code == 200
+        assert "data-new-template-body" not in response.text
+        assert "Their secret wording" not in response.text

@@ -493,6 +493,33 @@ def test_sending_to_an_archived_thread_brings_it_back(
     assert not thread.is_archived
 
 
+def test_sending_from_an_archived_thread_updates_its_header_in_the_same_response(
+    signed_in: Client, thread: Thread, owner: User
+) -> None:
+    actions.set_thread_archived(thread=thread, user=owner, archived=True)
+    page = signed_in.get(thread_url(thread)).text
+    assert '<span class="badge">Archived</span>' in page
+    response = signed_in.post(
+        thread_url(thread, "thread-send"), {"body": "Following up"}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200
+    [header] = re.findall(r'<header id="thread-header"[^>]*>.*?</header>', response.text, re.S)
+    assert 'hx-swap-oob="true"' in header
+    assert "Archived" not in header
+    assert re.search(r"</svg>\s*Archive</button>", header)  # Archive again, not Unarchive
+    assert "Following up" in response.text
+
+
+def test_sending_from_a_thread_that_was_not_archived_leaves_its_header_alone(
+    signed_in: Client, thread: Thread
+) -> None:
+    response = signed_in.post(
+        thread_url(thread, "thread-send"), {"body": "Hello"}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200
+    assert 'id="thread-header"' not in response.text
+
+
 def test_files_are_uploaded_with_the_message(
     signed_in: Client,
     thread: Thread,
@@ -628,3 +655,70 @@ def test_a_newline_counts_as_one_character_like_the_counter_shows(
     )
     assert response.status_code == 200
     assert thread.messages.get().body == body.replace("\r\n", "\n")
+
+
+# --- Filing to the case -------------------------------------------------------------------------
+
+
+def _linked_thread(firm: Organization, contact: Contact) -> Thread:
+    project = create_project(organization=firm, name="Doe v. Acme", cms_case_id="1002")
+    actions.add_contact_to_project(contact=contact, project=project)
+    return Thread.objects.get(contact=contact)
+
+
+def _integration(firm: Organization, kind: str, status: str) -> None:
+    from cms_sync.models import Integration
+
+    Integration.objects.create(organization=firm, kind=kind, status=status)
+
+
+BANNER = re.compile(r'<div class="alert alert-warning filing-banner".*?</div>\s*</div>', re.S)
+
+
+def test_an_integration_that_is_off_is_said_once_per_thread_with_the_fix_for_admins(
+    client: Client, firm: Organization, owner: User, colleague: User, contact: Contact
+) -> None:
+    thread = _linked_thread(firm, contact)
+    _integration(firm, "clio", "inactive")
+    for body in ("One", "Two", "Three"):
+        receive(thread, body)
+
+    client.force_login(owner)
+    html = client.get(thread_url(thread)).text
+    [banner] = BANNER.findall(html)
+    assert "Messages in this thread are not being filed to Clio: the integration is off." in banner
+    assert f'href="{reverse("cms_sync:integration")}"' in banner
+    assert "Settings → Integration" in banner
+    assert "Not filed" not in html  # no line under each message
+    assert html.count("not being filed") == 1
+
+    client.force_login(colleague)
+    html = client.get(thread_url(thread)).text
+    [banner] = BANNER.findall(html)
+    assert "A firm admin can turn it on in Settings → Integration." in banner
+    assert reverse("cms_sync:integration") not in banner
+
+
+def test_the_banner_says_when_clio_needs_reconnecting_or_nothing_is_connected(
+    client: Client, firm: Organization, owner: User, contact: Contact
+) -> None:
+    thread = _linked_thread(firm, contact)
+    receive(thread, "Hello")
+    client.force_login(owner)
+    [banner] = BANNER.findall(client.get(thread_url(thread)).text)
+    assert "not being filed to your CMS: no CMS integration is connected." in banner
+    _integration(firm, "clio", "token_expired")
+    [banner] = BANNER.findall(client.get(thread_url(thread)).text)
+    assert "not being filed to Clio: Hona\u2019s access to Clio has expired." in banner
+    assert "Reconnect it in Settings → Integration" in banner
+
+
+def test_no_filing_banner_when_filing_works_or_the_thread_has_no_linked_case(
+    client: Client, firm: Organization, owner: User, contact: Contact, thread: Thread
+) -> None:
+    receive(thread, "Hello")
+    client.force_login(owner)
+    assert "filing-banner" not in client.get(thread_url(thread)).text  # no project to file to
+    thread = _linked_thread(firm, contact)
+    _integration(firm, "webhook", "active")
+    assert "filing-banner" not in client.get(thread_url(thread)).text
