@@ -1,0 +1,54 @@
+"""In Chromium: the Conversations list itself — its layout at desk and phone widths, what its
+rows show, and how it keeps up with new messages while it is open."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from hona.models import Organization, User
+from messaging.models import Contact, Thread
+from tests.conftest import receive
+from tests.test_browser_workspace import sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+DESK = {"width": 1366, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+def many_unread_threads(
+    firm: Organization, make_contact: Callable[..., Contact], count: int = 60
+) -> list[Thread]:
+    threads = []
+    for number in range(count):
+        thread = make_contact(firm, f"Client {number:02d}").thread
+        receive(thread, f"Message number {number}")
+        threads.append(thread)
+    return threads
+
+
+@pytest.mark.parametrize("viewport", [DESK, PHONE], ids=["desk", "phone"])
+def test_a_long_list_scrolls_inside_its_pane_and_the_page_never_grows(
+    page: Page,
+    live_server: Any,
+    owner: User,
+    firm: Organization,
+    make_contact: Callable[..., Contact],
+    viewport: dict[str, int],
+) -> None:
+    many_unread_threads(firm, make_contact)
+    page.set_viewport_size(viewport)
+    sign_in(page, live_server, "owner")
+    expect(page.locator(".conversation-row.is-unread")).to_have_count(50)
+    page_height = page.evaluate("document.scrollingElement.scrollHeight")
+    assert page_height == viewport["height"]
+    # The list itself is long, and scrolls in its own box down to its last row.
+    results = page.locator("#conversation-results")
+    assert results.evaluate("box => box.scrollHeight > 2 * box.clientHeight")
+    results.evaluate("box => { box.scrollTop = box.scrollHeight; }")
+    expect(page.locator(".conversation-row").nth(49)).to_be_in_viewport()
+    assert page.evaluate("document.scrollingElement.scrollHeight") == viewport["height"]
