@@ -3,6 +3,7 @@ rows show, and how it keeps up with new messages while it is open."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -10,7 +11,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from hona.models import Organization, User
+from messaging.actions import add_contact_to_project
 from messaging.models import Contact, Thread
+from projects.actions import create_project
 from tests.conftest import receive
 from tests.test_browser_workspace import sign_in
 
@@ -52,3 +55,35 @@ def test_a_long_list_scrolls_inside_its_pane_and_the_page_never_grows(
     results.evaluate("box => { box.scrollTop = box.scrollHeight; }")
     expect(page.locator(".conversation-row").nth(49)).to_be_in_viewport()
     assert page.evaluate("document.scrollingElement.scrollHeight") == viewport["height"]
+
+
+@pytest.mark.parametrize("viewport", [DESK, PHONE], ids=["desk", "phone"])
+def test_a_long_project_name_beside_a_contact_can_be_read_whole_by_mouse_and_keyboard(
+    page: Page,
+    live_server: Any,
+    owner: User,
+    firm: Organization,
+    contact: Contact,
+    viewport: dict[str, int],
+) -> None:
+    name = "Kowalski Bankruptcy (Ch. 7) and the Creditors' Adversary Proceeding"
+    add_contact_to_project(contact=contact, project=create_project(organization=firm, name=name))
+    page.set_viewport_size(viewport)
+    sign_in(page, live_server, "owner")
+    project = page.locator(".conversation-row", has_text="Jane Doe").locator(
+        ".conversation-project"
+    )
+    expect(project).to_have_text(name)
+    assert project.evaluate("p => p.scrollWidth > p.clientWidth"), "cut off in the list"
+    expect(project).to_have_attribute("title", name)  # a mouse pointer's tooltip
+
+    # Tabbing to the row shows the whole name.
+    page.get_by_label("Search by contact").focus()
+    link = page.get_by_role("link", name=re.compile("Jane Doe"))
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if link.evaluate("a => a === document.activeElement"):
+            break
+    expect(link).to_be_focused()
+    assert project.evaluate("p => p.scrollWidth <= p.clientWidth"), "still cut off on focus"
+    expect(project).to_be_in_viewport(ratio=1)
