@@ -87,3 +87,59 @@ def test_a_long_project_name_beside_a_contact_can_be_read_whole_by_mouse_and_key
     expect(link).to_be_focused()
     assert project.evaluate("p => p.scrollWidth <= p.clientWidth"), "still cut off on focus"
     expect(project).to_be_in_viewport(ratio=1)
+
+
+def messages_share(page: Page) -> float:
+    height = page.locator(".message-scroll").evaluate("box => box.getBoundingClientRect().height")
+    return float(height) / PHONE["height"]
+
+
+def test_on_a_phone_the_messages_get_most_of_the_screen_and_the_header_opens_on_demand(
+    page: Page, live_server: Any, owner: User, firm: Organization, thread: Thread
+) -> None:
+    """A new user (welcome banner still up) opens a thread on a phone."""
+    project = create_project(organization=firm, name="Estate of Margaret Bell")
+    add_contact_to_project(contact=thread.contact, project=project)
+    receive(thread, "Did you get the will?")
+    page.set_viewport_size(PHONE)
+    sign_in(page, live_server, "owner")
+    banner = page.get_by_role("region", name="Welcome")
+    expect(banner).to_be_visible()
+    page.goto(f"{live_server.url}/conversations/{thread.pk}/")
+    expect(page.get_by_role("heading", name=re.compile("Jane Doe"), level=2)).to_be_visible()
+    expect(banner).to_be_visible()
+    assert messages_share(page) >= 0.6
+    assert page.evaluate("document.scrollingElement.scrollHeight") == PHONE["height"]
+
+    # The rest of the header is one tap away: how the client is reached and the project.
+    route = page.locator(".thread-route")
+    selector = page.get_by_label("Project", exact=True)
+    expect(route).to_be_hidden()
+    expect(selector).to_be_hidden()
+    details = page.locator("#thread-header").get_by_text("Details")
+    expect(page.locator("#thread-header")).to_contain_text("Estate of Margaret Bell")
+    details.click()
+    expect(route).to_be_visible()
+    expect(route).to_contain_text("By SMS")
+    expect(selector).to_be_visible()
+    details.click()
+    expect(selector).to_be_hidden()
+
+    # The welcome banner goes away for good with one tap, and the messages grow.
+    before = messages_share(page)
+    banner.get_by_role("button", name="Dismiss").click()
+    expect(banner).to_have_count(0)
+    assert messages_share(page) > before
+    page.reload()
+    expect(page.get_by_role("heading", name=re.compile("Jane Doe"), level=2)).to_be_visible()
+    expect(banner).to_have_count(0)
+
+
+def test_on_a_desk_the_thread_header_shows_everything_without_a_details_toggle(
+    page: Page, live_server: Any, owner: User, thread: Thread
+) -> None:
+    page.set_viewport_size(DESK)
+    sign_in(page, live_server, "owner")
+    page.goto(f"{live_server.url}/conversations/{thread.pk}/")
+    expect(page.locator(".thread-route")).to_be_visible()
+    expect(page.locator("#thread-header").get_by_text("Details")).to_be_hidden()
