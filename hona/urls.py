@@ -7,6 +7,7 @@ from hona import signin_views, two_factor_views, views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz/", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("settings/", views.settings_index, name="settings"),
     path("accounts/login/", signin_views.SignInView.as_view(), name="login"),
     path("accounts/two-factor/", signin_views.verify_code, name="two-factor-verify"),

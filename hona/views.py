@@ -3,9 +3,10 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.cache import never_cache
+from django.templatetags.static import static
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
 from hona import two_factor
@@ -26,6 +27,16 @@ def settings_index(request: AuthenticatedHttpRequest) -> HttpResponse:
         "hona/settings.html",
         {"active_nav": "settings", "two_factor_enabled": two_factor.has_two_factor(request.user)},
     )
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers and crawlers ask for /favicon.ico whatever the page links: send them to the icon.
+
+    Not permanent: the icon's hashed static name changes when the icon does.
+    """
+    return HttpResponseRedirect(static("img/favicon.svg"))
 
 
 @never_cache

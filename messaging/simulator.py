@@ -45,7 +45,7 @@ def phone(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "messaging/simulator.html",
-        {"contacts": contacts, "chosen": chosen, "texts": texts, "active_nav": "conversations"},
+        {"contacts": contacts, "chosen": chosen, "texts": texts, "active_nav": "simulator"},
     )
 
 

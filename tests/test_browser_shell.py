@@ -58,3 +58,22 @@ def test_signing_out_returns_to_the_sign_in_page(
     expect(page.get_by_role("heading", name="Sign in to Hona Messaging")).to_be_visible()
     page.goto(f"{live_server.url}/conversations/")
     expect(page.get_by_role("heading", name="Sign in to Hona Messaging")).to_be_visible()
+
+
+def test_the_sidebar_marks_the_page_you_are_on_the_phone_simulator_too(
+    page: Page, live_server: Any, settings: Any, colleague: User
+) -> None:
+    settings.DEBUG = True  # the Phone simulator exists in development only
+    sign_in(page, live_server, "colleague")
+    nav = page.get_by_role("navigation", name="Main")
+    destinations = ["Projects", "Conversations", "Templates", "Settings", "Phone simulator"]
+    for name in destinations:
+        nav.get_by_role("link", name=name).click()
+        current = nav.locator('[aria-current="page"]')
+        expect(current).to_have_count(1)
+        expect(current).to_contain_text(name)
+        others = [n for n in destinations if n != name]
+        look = "a => getComputedStyle(a).backgroundColor + getComputedStyle(a).fontWeight"
+        current_look = current.evaluate(look)
+        for other in others:
+            assert nav.get_by_role("link", name=other).evaluate(look) != current_look, other

@@ -1,0 +1,145 @@
+"""In Chromium: the Conversations list itself — its layout at desk and phone widths, what its
+rows show, and how it keeps up with new messages while it is open."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from hona.models import Organization, User
+from messaging.actions import add_contact_to_project
+from messaging.models import Contact, Thread
+from projects.actions import create_project
+from tests.conftest import receive
+from tests.test_browser_workspace import sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+DESK = {"width": 1366, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+def many_unread_threads(
+    firm: Organization, make_contact: Callable[..., Contact], count: int = 60
+) -> list[Thread]:
+    threads = []
+    for number in range(count):
+        thread = make_contact(firm, f"Client {number:02d}").thread
+        receive(thread, f"Message number {number}")
+        threads.append(thread)
+    return threads
+
+
+@pytest.mark.parametrize("viewport", [DESK, PHONE], ids=["desk", "phone"])
+def test_a_long_list_scrolls_inside_its_pane_and_the_page_never_grows(
+    page: Page,
+    live_server: Any,
+    owner: User,
+    firm: Organization,
+    make_contact: Callable[..., Contact],
+    viewport: dict[str, int],
+) -> None:
+    many_unread_threads(firm, make_contact)
+    page.set_viewport_size(viewport)
+    sign_in(page, live_server, "owner")
+    expect(page.locator(".conversation-row.is-unread")).to_have_count(50)
+    page_height = page.evaluate("document.scrollingElement.scrollHeight")
+    assert page_height == viewport["height"]
+    # The list itself is long, and scrolls in its own box down to its last row.
+    results = page.locator("#conversation-results")
+    assert results.evaluate("box => box.scrollHeight > 2 * box.clientHeight")
+    results.evaluate("box => { box.scrollTop = box.scrollHeight; }")
+    expect(page.locator(".conversation-row").nth(49)).to_be_in_viewport()
+    assert page.evaluate("document.scrollingElement.scrollHeight") == viewport["height"]
+
+
+@pytest.mark.parametrize("viewport", [DESK, PHONE], ids=["desk", "phone"])
+def test_a_long_project_name_beside_a_contact_can_be_read_whole_by_mouse_and_keyboard(
+    page: Page,
+    live_server: Any,
+    owner: User,
+    firm: Organization,
+    contact: Contact,
+    viewport: dict[str, int],
+) -> None:
+    name = "Kowalski Bankruptcy (Ch. 7) and the Creditors' Adversary Proceeding"
+    add_contact_to_project(contact=contact, project=create_project(organization=firm, name=name))
+    page.set_viewport_size(viewport)
+    sign_in(page, live_server, "owner")
+    project = page.locator(".conversation-row", has_text="Jane Doe").locator(
+        ".conversation-project"
+    )
+    expect(project).to_have_text(name)
+    assert project.evaluate("p => p.scrollWidth > p.clientWidth"), "cut off in the list"
+    expect(project).to_have_attribute("title", name)  # a mouse pointer's tooltip
+
+    # Tabbing to the row shows the whole name.
+    page.get_by_label("Search by contact").focus()
+    link = page.get_by_role("link", name=re.compile("Jane Doe"))
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if link.evaluate("a => a === document.activeElement"):
+            break
+    expect(link).to_be_focused()
+    assert project.evaluate("p => p.scrollWidth <= p.clientWidth"), "still cut off on focus"
+    expect(project).to_be_in_viewport(ratio=1)
+
+
+def messages_share(page: Page) -> float:
+    height = page.locator(".message-scroll").evaluate("box => box.getBoundingClientRect().height")
+    return float(height) / PHONE["height"]
+
+
+def test_on_a_phone_the_messages_get_most_of_the_screen_and_the_header_opens_on_demand(
+    page: Page, live_server: Any, owner: User, firm: Organization, thread: Thread
+) -> None:
+    """A new user (welcome banner still up) opens a thread on a phone."""
+    project = create_project(organization=firm, name="Estate of Margaret Bell")
+    add_contact_to_project(contact=thread.contact, project=project)
+    receive(thread, "Did you get the will?")
+    page.set_viewport_size(PHONE)
+    sign_in(page, live_server, "owner")
+    banner = page.get_by_role("region", name="Welcome")
+    expect(banner).to_be_visible()
+    page.goto(f"{live_server.url}/conversations/{thread.pk}/")
+    expect(page.get_by_role("heading", name=re.compile("Jane Doe"), level=2)).to_be_visible()
+    expect(banner).to_be_visible()
+    assert messages_share(page) >= 0.6
+    assert page.evaluate("document.scrollingElement.scrollHeight") == PHONE["height"]
+
+    # The rest of the header is one tap away: how the client is reached and the project.
+    route = page.locator(".thread-route")
+    selector = page.get_by_label("Project", exact=True)
+    expect(route).to_be_hidden()
+    expect(selector).to_be_hidden()
+    details = page.locator("#thread-header").get_by_text("Details")
+    expect(page.locator("#thread-header")).to_contain_text("Estate of Margaret Bell")
+    details.click()
+    expect(route).to_be_visible()
+    expect(route).to_contain_text("By SMS")
+    expect(selector).to_be_visible()
+    details.click()
+    expect(selector).to_be_hidden()
+
+    # The welcome banner goes away for good with one tap, and the messages grow.
+    before = messages_share(page)
+    banner.get_by_role("button", name="Dismiss").click()
+    expect(banner).to_have_count(0)
+    assert messages_share(page) > before
+    page.reload()
+    expect(page.get_by_role("heading", name=re.compile("Jane Doe"), level=2)).to_be_visible()
+    expect(banner).to_have_count(0)
+
+
+def test_on_a_desk_the_thread_header_shows_everything_without_a_details_toggle(
+    page: Page, live_server: Any, owner: User, thread: Thread
+) -> None:
+    page.set_viewport_size(DESK)
+    sign_in(page, live_server, "owner")
+    page.goto(f"{live_server.url}/conversations/{thread.pk}/")
+    expect(page.locator(".thread-route")).to_be_visible()
+    expect(page.locator("#thread-header").get_by_text("Details")).to_be_hidden()
