@@ -23,7 +23,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from hona.models import User
 from hona.throttle import allow, client_ip
 from messaging import actions, uploads
-from messaging.forms import ComposerForm
+from messaging.actions.messages import PORTAL_SID_PREFIX
+from messaging.forms import PortalComposerForm
 from messaging.models import MAX_BODY, Attachment, Contact, Message
 from messaging.notices import send_fresh_portal_link
 from messaging.portal import (
@@ -133,6 +134,12 @@ def _staff_preview(request: HttpRequest, link: PortalLink) -> HttpResponseBase:
 
 
 def _context(contact: Contact, messages: list[Message], **extra: Any) -> dict[str, Any]:
+    for message in messages:
+        # The key the client's browser gave a reply: its page matches a reply it is still
+        # showing as "Sending…" or "Failed" to the one stored.
+        sid = message.provider_sid
+        key = sid.removeprefix(PORTAL_SID_PREFIX) if sid.startswith(PORTAL_SID_PREFIX) else ""
+        message.portal_key = key  # type: ignore[attr-defined]
     return {
         "contact": contact,
         "firm": contact.organization,
@@ -220,7 +227,7 @@ def _upload_rate_refusal(request: HttpRequest, contact: Contact, files: list[Any
 @portal_view
 def portal_send(request: HttpRequest, contact: Contact) -> HttpResponse:
     since = _since(request.POST.get("since"))
-    form = ComposerForm(request.POST, request.FILES)
+    form = PortalComposerForm(request.POST, request.FILES)
     error = uploads.refusal(request)
     if not error and not form.is_valid():
         error = " ".join(str(e) for errors in form.errors.values() for e in errors)
@@ -235,6 +242,7 @@ def portal_send(request: HttpRequest, contact: Contact) -> HttpResponse:
                 contact=contact,
                 body=form.cleaned_data["body"],
                 files=[uploads.NewFile(str(upload.name), upload) for upload in chosen],
+                key=form.cleaned_data["key"],
             )
         except ValidationError as problem:
             error = " ".join(problem.messages)

@@ -302,15 +302,20 @@
         progress.value = 0;
       }
       var hadFocus = form.contains(document.activeElement);
+      // A composer that empties itself when it sends (the portal's: portal.js shows the reply
+      // on its way, and Retry) keeps what was written since, and says itself what failed.
+      var atOnce = form.hasAttribute("data-composer-sends-at-once");
       if (event.detail.successful) {
-        textarea.value = "";
-        clearFiles();
+        if (!atOnce) {
+          textarea.value = "";
+          clearFiles();
+        }
         updateCounter();
         autosize();
         var scroller = form.closest(".thread") && form.closest(".thread").querySelector(".message-scroll");
         if (scroller) scrollToBottom(scroller);
         if (hadFocus || document.activeElement === document.body) textarea.focus();
-      } else {
+      } else if (!atOnce) {
         var status = event.detail.xhr ? event.detail.xhr.status : 0;
         if (status === 0) {
           showError("Couldn’t reach Hona. Check your connection and try again; your message is still here.");

@@ -73,6 +73,18 @@ def test_a_reply_arrives_in_the_staff_thread_as_a_portal_message_with_an_unread_
     assert unread_thread_count(owner) == 1 and unread_thread_count(colleague) == 1
 
 
+def test_a_reply_sent_again_with_its_key_is_stored_once(portal: Client) -> None:
+    """The client's Retry after an answer lost on the way back sends the same key again."""
+    key = "0123456789abcdef0123456789abcdef"
+    first = send(portal, body="Did this arrive?", key=key)
+    again = send(portal, body="Did this arrive?", key=key)
+    assert first.status_code == again.status_code == 200
+    assert Message.objects.count() == 1
+    assert f'data-key="{key}"' in first.text
+    other = send(portal, body="Did this arrive?", key="f" * 32)
+    assert other.status_code == 200 and Message.objects.count() == 2
+
+
 def test_files_are_stored_with_the_thread_with_their_real_type(
     portal: Client, contact: Contact
 ) -> None:
