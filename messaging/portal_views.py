@@ -81,7 +81,9 @@ def portal_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResp
         contact = portal_contact(request)
         if contact is None:
             return _private(render(request, "portal/ended.html", status=403))
-        return _private(view(request, contact, *args, **kwargs))
+        # Times as the firm tells them, whatever the server's zone (staff pages do the same).
+        with timezone.override(contact.organization.timezone):
+            return _private(view(request, contact, *args, **kwargs))
 
     return wrapper
 
@@ -130,7 +132,8 @@ def _staff_preview(request: HttpRequest, link: PortalLink) -> HttpResponseBase:
     )
     if contact is None:
         return _staff_page(request)
-    return _private(_portal_page(request, contact, preview=True))
+    with timezone.override(contact.organization.timezone):
+        return _private(_portal_page(request, contact, preview=True))
 
 
 def _context(contact: Contact, messages: list[Message], **extra: Any) -> dict[str, Any]:
