@@ -66,6 +66,13 @@ class ComposerForm(forms.Form):
         return cleaned
 
 
+class PortalComposerForm(ComposerForm):
+    """The portal's message box. `key` names one reply across its retries, so a reply whose
+    answer was lost on the way back is not stored twice when the client presses Retry."""
+
+    key = forms.RegexField(r"^[0-9a-f]{32}$", required=False)
+
+
 class NewConversationForm(forms.Form):
     contact = forms.IntegerField(required=False, widget=forms.HiddenInput)
     phone = forms.CharField(

@@ -23,7 +23,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from hona.models import User
 from hona.throttle import allow, client_ip
 from messaging import actions, uploads
-from messaging.forms import ComposerForm
+from messaging.actions.messages import PORTAL_SID_PREFIX
+from messaging.forms import PortalComposerForm
 from messaging.models import MAX_BODY, Attachment, Contact, Message
 from messaging.notices import send_fresh_portal_link
 from messaging.portal import (
@@ -80,7 +81,9 @@ def portal_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResp
         contact = portal_contact(request)
         if contact is None:
             return _private(render(request, "portal/ended.html", status=403))
-        return _private(view(request, contact, *args, **kwargs))
+        # Times as the firm tells them, whatever the server's zone (staff pages do the same).
+        with timezone.override(contact.organization.timezone):
+            return _private(view(request, contact, *args, **kwargs))
 
     return wrapper
 
@@ -129,10 +132,17 @@ def _staff_preview(request: HttpRequest, link: PortalLink) -> HttpResponseBase:
     )
     if contact is None:
         return _staff_page(request)
-    return _private(_portal_page(request, contact, preview=True))
+    with timezone.override(contact.organization.timezone):
+        return _private(_portal_page(request, contact, preview=True))
 
 
 def _context(contact: Contact, messages: list[Message], **extra: Any) -> dict[str, Any]:
+    for message in messages:
+        # The key the client's browser gave a reply: its page matches a reply it is still
+        # showing as "Sending…" or "Failed" to the one stored.
+        sid = message.provider_sid
+        key = sid.removeprefix(PORTAL_SID_PREFIX) if sid.startswith(PORTAL_SID_PREFIX) else ""
+        message.portal_key = key  # type: ignore[attr-defined]
     return {
         "contact": contact,
         "firm": contact.organization,
@@ -220,7 +230,7 @@ def _upload_rate_refusal(request: HttpRequest, contact: Contact, files: list[Any
 @portal_view
 def portal_send(request: HttpRequest, contact: Contact) -> HttpResponse:
     since = _since(request.POST.get("since"))
-    form = ComposerForm(request.POST, request.FILES)
+    form = PortalComposerForm(request.POST, request.FILES)
     error = uploads.refusal(request)
     if not error and not form.is_valid():
         error = " ".join(str(e) for errors in form.errors.values() for e in errors)
@@ -235,6 +245,7 @@ def portal_send(request: HttpRequest, contact: Contact) -> HttpResponse:
                 contact=contact,
                 body=form.cleaned_data["body"],
                 files=[uploads.NewFile(str(upload.name), upload) for upload in chosen],
+                key=form.cleaned_data["key"],
             )
         except ValidationError as problem:
             error = " ".join(problem.messages)

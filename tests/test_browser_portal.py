@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 import time
 from typing import Any
@@ -10,7 +11,8 @@ from unittest import mock
 
 import pytest
 from django.test import Client
-from playwright.sync_api import Browser, FilePayload, Page, expect
+from django.utils import timezone
+from playwright.sync_api import Browser, FilePayload, Page, Route, expect
 
 from hona.models import User
 from messaging import actions
@@ -53,8 +55,9 @@ def test_a_client_replies_and_uploads_a_large_pdf_and_staff_see_both(
     )
     expect(page.get_by_text("signed-lease.pdf").first).to_be_visible()
     page.get_by_role("button", name="Send").click()
+    # As stored: with an id and a link to the file (not only as on its way).
     expect(
-        page.locator("#message-list .attachment-name", has_text="signed-lease.pdf")
+        page.locator("#message-list li[id] a .attachment-name", has_text="signed-lease.pdf")
     ).to_be_visible(timeout=20_000)
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
@@ -139,3 +142,131 @@ def test_a_client_with_an_expired_link_gets_a_new_one_by_text_and_it_opens_the_t
     expect(page.get_by_text("Conversation with Jane Doe")).to_be_visible()
     # The new link is part of the record: the client sees it in their thread, from the firm.
     expect(page.locator("#message-list li", has_text="here is your new link")).to_be_visible()
+
+
+def _long_conversation(thread: Thread, owner: User, count: int = 60) -> None:
+    start = timezone.now() - datetime.timedelta(days=3)
+    for n in range(count):
+        actions.record_message(
+            thread=thread,
+            direction="out" if n % 2 else "in",
+            body=f"Message number {n} about the case.",
+            channel="sms",
+            status="delivered" if n % 2 else "received",
+            sender=owner if n % 2 else None,
+            created_at=start + datetime.timedelta(minutes=30 * n),
+        )
+
+
+def _scrolled_to_bottom(page: Page) -> bool:
+    return bool(
+        page.evaluate(
+            "(() => { const s = document.querySelector('.message-scroll');"
+            " return s.scrollHeight > s.clientHeight + 100"
+            " && s.scrollHeight - s.scrollTop - s.clientHeight < 4; })()"
+        )
+    )
+
+
+@pytest.mark.parametrize("width,height", [(1366, 800), (390, 844)])
+def test_the_portal_opens_at_the_newest_message(
+    page: Page,
+    live_server: Any,
+    owner: User,
+    thread: Thread,
+    settings: Any,
+    width: int,
+    height: int,
+) -> None:
+    settings.PUBLIC_BASE_URL = live_server.url
+    _long_conversation(thread, owner)
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(portal_url(thread.contact))
+    expect(page.get_by_text("Message number 59 about the case.")).to_be_in_viewport()
+    expect(page.get_by_text("Message number 20 about the case.")).not_to_be_in_viewport()
+    assert _scrolled_to_bottom(page)
+    # The page itself does not scroll: the messages scroll in their own box above the composer.
+    assert page.evaluate("document.documentElement.scrollHeight <= window.innerHeight")
+
+
+def test_a_reply_shows_sending_then_sent_and_stays_in_view(
+    page: Page, live_server: Any, owner: User, thread: Thread, settings: Any
+) -> None:
+    settings.PUBLIC_BASE_URL = live_server.url
+    _long_conversation(thread, owner)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(portal_url(thread.contact))
+    held: list[Route] = []
+    page.route("**/portal/send/", lambda route: held.append(route))
+    page.get_by_label("Message to Demo Law").fill("Is the hearing still on Friday?")
+    page.get_by_role("button", name="Send").click()
+    reply = page.locator("#message-list li", has_text="Is the hearing still on Friday?")
+    expect(reply).to_be_in_viewport()
+    expect(reply).to_contain_text("Sending…")
+    expect(page.get_by_label("Message to Demo Law")).to_have_value("")
+    page.wait_for_timeout(200)
+    assert held, "the reply went to the server"
+    held[0].continue_()
+    expect(reply).to_have_count(1)
+    expect(reply).to_contain_text("Sent")
+    expect(reply).not_to_contain_text("Sending…")
+    expect(reply).to_be_in_viewport()
+    assert _scrolled_to_bottom(page)
+    # After a reload the state comes from what is stored.
+    page.reload()
+    expect(reply).to_contain_text("Sent")
+    assert Message.objects.filter(body="Is the hearing still on Friday?").count() == 1
+
+
+def test_a_reply_that_failed_shows_retry_and_retrying_sends_it_once(
+    page: Page, live_server: Any, owner: User, thread: Thread, settings: Any
+) -> None:
+    settings.PUBLIC_BASE_URL = live_server.url
+    _long_conversation(thread, owner, count=4)
+    page.goto(portal_url(thread.contact))
+    page.route("**/portal/send/", lambda route: route.abort("internetdisconnected"))
+    page.locator("#portal-files").set_input_files(
+        [FilePayload(name="lease.pdf", mimeType="application/pdf", buffer=samples.PDF)]
+    )
+    page.get_by_label("Message to Demo Law").fill("The signed lease.")
+    page.get_by_role("button", name="Send").click()
+    reply = page.locator("#message-list li", has_text="The signed lease.")
+    expect(reply).to_contain_text("Failed")
+    expect(reply).to_contain_text("lease.pdf")
+    retry = reply.get_by_role("button", name="Retry")
+    expect(retry).to_be_visible()
+    assert not Message.objects.filter(body="The signed lease.").exists()
+
+    page.unroute("**/portal/send/")
+    # The client has started another message meanwhile: Retry leaves it alone.
+    page.get_by_label("Message to Demo Law").fill("And one more thing")
+    retry.click()
+    expect(reply).to_have_count(1)
+    expect(reply).to_contain_text("Sent")
+    expect(reply).not_to_contain_text("Failed")
+    expect(reply.locator(".attachment-name", has_text="lease.pdf")).to_be_visible()
+    expect(page.get_by_label("Message to Demo Law")).to_have_value("And one more thing")
+    [stored] = Message.objects.filter(body="The signed lease.")
+    assert [a.filename for a in stored.attachments.all()] == ["lease.pdf"]
+
+
+def test_a_reply_stored_whose_answer_was_lost_is_not_stored_twice_on_retry(
+    page: Page, live_server: Any, thread: Thread, settings: Any
+) -> None:
+    settings.PUBLIC_BASE_URL = live_server.url
+    page.goto(portal_url(thread.contact))
+
+    def lose_the_answer(route: Route) -> None:
+        route.fetch()  # the server stores the reply ...
+        route.abort("connectionreset")  # ... and the phone never hears back
+
+    page.route("**/portal/send/", lose_the_answer)
+    page.get_by_label("Message to Demo Law").fill("Did this arrive?")
+    page.get_by_role("button", name="Send").click()
+    reply = page.locator("#message-list li", has_text="Did this arrive?")
+    expect(reply.get_by_role("button", name="Retry")).to_be_visible()
+    page.unroute("**/portal/send/")
+    reply.get_by_role("button", name="Retry").click()
+    expect(reply).to_contain_text("Sent")
+    expect(reply).to_have_count(1)
+    assert Message.objects.filter(body="Did this arrive?").count() == 1

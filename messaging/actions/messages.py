@@ -29,6 +29,8 @@ from messaging.uploads import NewFile
 logger = logging.getLogger(__name__)
 
 PREVIEW_LENGTH = 120
+# A portal reply's provider id: the key the client's browser gave it (see receive_portal_message).
+PORTAL_SID_PREFIX = "portal:"
 
 
 @transaction.atomic
@@ -150,10 +152,21 @@ def send_message(
 
 
 @transaction.atomic
-def receive_portal_message(*, contact: Contact, body: str, files: Sequence[NewFile]) -> Message:
-    """What a client writes or uploads in the portal: an inbound message on the portal channel."""
-    accepted = uploads.accept(files, uploads.portal_limits())
+def receive_portal_message(
+    *, contact: Contact, body: str, files: Sequence[NewFile], key: str = ""
+) -> Message:
+    """What a client writes or uploads in the portal: an inbound message on the portal channel.
+
+    A `key` sent again (the client's Retry after an answer lost on the way back) returns the
+    message already stored under it instead of storing a second copy.
+    """
     thread = Thread.objects.select_for_update().get(contact=contact)
+    sid = f"{PORTAL_SID_PREFIX}{key}" if key else ""
+    if sid:
+        stored = Message.objects.filter(thread=thread, provider_sid=sid).first()
+        if stored is not None:
+            return stored
+    accepted = uploads.accept(files, uploads.portal_limits())
     return record_message(
         thread=thread,
         direction=Message.Direction.INBOUND,
@@ -161,6 +174,7 @@ def receive_portal_message(*, contact: Contact, body: str, files: Sequence[NewFi
         channel=Message.Channel.PORTAL,
         status=Message.Status.RECEIVED,
         files=[dataclasses.replace(f, source=Attachment.Source.PORTAL) for f in accepted],
+        provider_sid=sid,
     )
 
 

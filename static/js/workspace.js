@@ -359,16 +359,21 @@
       var hadFocus = form.contains(document.activeElement);
       // A 422 is Hona's answer ("write a message first"), shown in #composer-error, not a success.
       var refused = event.detail.xhr && event.detail.xhr.status === 422;
+      // A composer that empties itself when it sends (the portal's: portal.js shows the reply
+      // on its way, and Retry) keeps what was written since, and says itself what failed.
+      var atOnce = form.hasAttribute("data-composer-sends-at-once");
       if (event.detail.successful && !refused) {
-        textarea.value = "";
-        writeDraft(draftKey, textarea);
-        clearFiles();
+        if (!atOnce) {
+          textarea.value = "";
+          writeDraft(draftKey, textarea);
+          clearFiles();
+        }
         updateCounter();
         autosize();
         var scroller = form.closest(".thread") && form.closest(".thread").querySelector(".message-scroll");
         if (scroller) scrollToBottom(scroller);
         if (hadFocus || document.activeElement === document.body) textarea.focus();
-      } else {
+      } else if (!atOnce) {
         var status = event.detail.xhr ? event.detail.xhr.status : 0;
         if (status === 0) {
           showError("Couldn’t reach Hona. Check your connection and try again; your message is still here.");

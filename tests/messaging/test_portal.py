@@ -73,6 +73,46 @@ def test_a_reply_arrives_in_the_staff_thread_as_a_portal_message_with_an_unread_
     assert unread_thread_count(owner) == 1 and unread_thread_count(colleague) == 1
 
 
+def test_a_reply_sent_again_with_its_key_is_stored_once(portal: Client) -> None:
+    """The client's Retry after an answer lost on the way back sends the same key again."""
+    key = "0123456789abcdef0123456789abcdef"
+    first = send(portal, body="Did this arrive?", key=key)
+    again = send(portal, body="Did this arrive?", key=key)
+    assert first.status_code == again.status_code == 200
+    assert Message.objects.count() == 1
+    assert f'data-key="{key}"' in first.text
+    other = send(portal, body="Did this arrive?", key="f" * 32)
+    assert other.status_code == 200 and Message.objects.count() == 2
+
+
+def test_times_are_in_the_firms_time_zone_with_the_zone_named(
+    portal: Client, contact: Contact, owner: User, firm: Organization, settings: Any
+) -> None:
+    settings.TIME_ZONE = "America/New_York"  # the server's zone: not the firm's
+    firm.timezone = "America/Los_Angeles"
+    firm.save(update_fields=["timezone"])
+    thread = Thread.objects.get(contact=contact)
+    at = datetime.datetime(2026, 12, 1, 23, 4, tzinfo=datetime.UTC)
+    actions.record_message(
+        thread=thread,
+        direction="out",
+        body="Call us back.",
+        channel="sms",
+        status="sent",
+        sender=owner,
+        created_at=at,
+    )
+    page = portal.get("/portal/").text
+    assert "Dec 1, 3:04 PM PST" in page and "6:04 PM" not in page
+    # A reply's answer (the fragment the page adds) too.
+    answer = send(portal, body="Will do.", since="2026-12-01T00:00:00+00:00").text
+    assert "Dec 1, 3:04 PM PST" in answer
+    # Staff previewing the client's page see what the client sees.
+    portal.logout()
+    portal.force_login(owner)
+    assert "Dec 1, 3:04 PM PST" in portal.get(path_of(portal_url(contact))).text
+
+
 def test_files_are_stored_with_the_thread_with_their_real_type(
     portal: Client, contact: Contact
 ) -> None:
