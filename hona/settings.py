@@ -354,10 +354,8 @@ if SMS_BACKEND == "twilio" and not (TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN):
         "SMS_BACKEND=twilio needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN to be set."
     )
 
-# Email: Django's standard settings; the console backend prints instead of sending.
-EMAIL_BACKEND = env.string(
-    "EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
-)
+# Email: Django's standard settings; by default each email is printed in short (hona/mail.py).
+EMAIL_BACKEND = env.string("EMAIL_BACKEND", default="hona.mail.ConsoleEmailBackend")
 EMAIL_HOST = env.string("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.integer("EMAIL_PORT", default=25, minimum=1)
 EMAIL_HOST_USER = env.string("EMAIL_HOST_USER", default="")
