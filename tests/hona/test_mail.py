@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import io
 import os
-from pathlib import Path
 
 from django.core.mail import EmailMultiAlternatives
 
 from hona.mail import ConsoleEmailBackend
-from tests.hona.test_settings import run_django
 
 
 def _printed(message: EmailMultiAlternatives) -> str:
@@ -55,13 +53,3 @@ def test_the_html_version_is_named_with_its_size_and_a_plain_email_prints_whole(
     assert "Subject: Résumé of today" in printed
     assert "Bonjour — all is well." in printed
     assert "text/html" in printed
-
-
-def test_make_run_prints_emails_with_the_short_console_backend(tmp_path: Path) -> None:
-    result = run_django(
-        "from django.conf import settings; print(settings.EMAIL_BACKEND)",
-        {"DJANGO_DEBUG": "true"},
-        tmp_path,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "hona.mail.ConsoleEmailBackend"
