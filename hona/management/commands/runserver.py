@@ -18,7 +18,7 @@ from whitenoise.runserver_nostatic.management.commands.runserver import (
 from hona.devserver import point_links_at
 
 
-class Command(WhiteNoiseRunserver):  # type: ignore[misc,valid-type]
+class Command(WhiteNoiseRunserver):
     def run(self, **options: Any) -> None:
         if settings.DEBUG and not settings.PUBLIC_BASE_URL_SET:
             base = point_links_at(self.addr, str(self.port), ipv6=self._raw_ipv6)
