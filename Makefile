@@ -5,6 +5,10 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links (client portal, alert emails, the phone simulator) point at the server actually run, unless
+# PUBLIC_BASE_URL is set; a server on every address (HOST=0.0.0.0) is reached here on loopback.
+LINK_HOST := $(if $(filter 0.0.0.0 0,$(HOST)),127.0.0.1,$(HOST))
+DEV_LINKS := PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://$(LINK_HOST):$(PORT)}
 
 .PHONY: run serve install migrate seed test test-fast check lint format bench worker beat clean
 
@@ -26,7 +30,7 @@ seed: install
 	$(PY) manage.py seed_demo
 
 serve: install
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(PY) manage.py runserver $(HOST):$(PORT)
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(DEV_LINKS) $(PY) manage.py runserver $(HOST):$(PORT)
 
 ## test: the whole suite (SQLite by default; PostgreSQL and Redis when DATABASE_URL / REDIS_URL say so)
 test: install
@@ -54,10 +58,10 @@ bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) tests/perf/filing_bench.py
 
 worker: install
-	$(BIN)/celery -A hona worker --loglevel=info
+	$(DEV_LINKS) $(BIN)/celery -A hona worker --loglevel=info
 
 beat: install
-	$(BIN)/celery -A hona beat --loglevel=info
+	$(DEV_LINKS) $(BIN)/celery -A hona beat --loglevel=info
 
 clean:
 	rm -rf $(VENV) var staticfiles .mypy_cache .ruff_cache

@@ -23,6 +23,10 @@ VAR_DIR = Path(env.string("HONA_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env.boolean("DJANGO_DEBUG", default=False)
 
+# Unset on a developer's machine: with DEBUG on, `manage.py runserver` (and so `make run PORT=…`)
+# then points it at the address it serves (hona/management/commands/runserver.py). Production
+# sets it; there it is never derived from anything.
+PUBLIC_BASE_URL_SET = env.optional("PUBLIC_BASE_URL") is not None
 PUBLIC_BASE_URL = env.origin("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 _public = urlsplit(PUBLIC_BASE_URL)
 PUBLIC_HOST = _public.hostname or "127.0.0.1"
@@ -59,12 +63,12 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "hona",  # before WhiteNoise's and Django's runserver, which its own runserver wraps
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
     "template_partials",
-    "hona",
     "projects",
     "messaging",
     "notifications",
@@ -354,10 +358,8 @@ if SMS_BACKEND == "twilio" and not (TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN):
         "SMS_BACKEND=twilio needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN to be set."
     )
 
-# Email: Django's standard settings; the console backend prints instead of sending.
-EMAIL_BACKEND = env.string(
-    "EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
-)
+# Email: Django's standard settings; by default each email is printed in short (hona/mail.py).
+EMAIL_BACKEND = env.string("EMAIL_BACKEND", default="hona.mail.ConsoleEmailBackend")
 EMAIL_HOST = env.string("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.integer("EMAIL_PORT", default=25, minimum=1)
 EMAIL_HOST_USER = env.string("EMAIL_HOST_USER", default="")

@@ -25,6 +25,32 @@ def _debug_only() -> None:
         raise Http404("The phone simulator exists only in development.")
 
 
+# The simulator posts to PUBLIC_BASE_URL, which must be the address this server is served on.
+_SET_BASE_URL = (
+    "The simulator sends texts to PUBLIC_BASE_URL: set it to the address you serve Hona on "
+    "(make run PORT=… does so for you)."
+)
+
+
+def _unreachable(error: requests.RequestException) -> str:
+    base = settings.PUBLIC_BASE_URL
+    if isinstance(error, requests.Timeout):
+        first = f"Hona at {base} did not answer within 10 seconds."
+    else:
+        first = f"Hona could not reach itself at {base} — is the server running on that address?"
+    return f"{first} {_SET_BASE_URL}"
+
+
+def _refused(status: int) -> str:
+    base = settings.PUBLIC_BASE_URL
+    if status == 403:
+        return (
+            "The webhook did not accept the text: its signature did not match the address it "
+            f"arrived at. {_SET_BASE_URL}"
+        )
+    return f"The webhook at {base} answered with an error (HTTP {status}); see the server's log."
+
+
 @login_required
 @require_GET
 def phone(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -45,7 +71,13 @@ def phone(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "messaging/simulator.html",
-        {"contacts": contacts, "chosen": chosen, "texts": texts, "active_nav": "simulator"},
+        {
+            "contacts": contacts,
+            "chosen": chosen,
+            "texts": texts,
+            "active_nav": "simulator",
+            "webhook_base": settings.PUBLIC_BASE_URL,
+        },
     )
 
 
@@ -77,10 +109,10 @@ def phone_reply(request: AuthenticatedHttpRequest) -> HttpResponse:
             url, data=params, headers={"X-Twilio-Signature": signature}, timeout=10
         )
     except requests.RequestException as error:
-        flash.error(request, f"The webhook at {url} could not be reached: {error}")
+        flash.error(request, _unreachable(error))
     else:
         if answer.status_code == 200:
             flash.success(request, f"{contact.name} texted the firm. It is in their thread now.")
         else:
-            flash.error(request, f"The webhook answered {answer.status_code}.")
+            flash.error(request, _refused(answer.status_code))
     return redirect(f"{reverse('messaging:phone-simulator')}?contact={contact.pk}")

@@ -122,7 +122,7 @@ def test_defaults_are_sqlite_in_process_tasks_and_console_delivery(tmp_path: Pat
         "from django.conf import settings as s; "
         "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, "
         "s.CACHES['default']['BACKEND'].rsplit('.', 1)[-1], s.SMS_BACKEND, "
-        "s.EMAIL_BACKEND.rsplit('.', 2)[-2], s.DEBUG, s.SESSION_COOKIE_SECURE)"
+        "s.EMAIL_BACKEND, s.DEBUG, s.SESSION_COOKIE_SECURE)"
     )
     result = run_django(code, {}, tmp_path)
     assert result.returncode == 0, result.stderr
@@ -131,7 +131,7 @@ def test_defaults_are_sqlite_in_process_tasks_and_console_delivery(tmp_path: Pat
         "True",
         "LocMemCache",
         "console",
-        "console",
+        "hona.mail.ConsoleEmailBackend",
         "False",
         "False",
     ]
