@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from hona.models import User
-from messaging.models import Message, Thread
+from messaging.models import Message, MessageTemplate, Thread
 from notifications.models import Notification
 from tests.conftest import PASSWORD, write
 
@@ -84,7 +84,9 @@ def test_a_template_made_from_the_composer_returns_to_the_thread(
     response = client.post(
         reverse("messaging:template-create"), {"name": "Docs", "body": "Hi", "next": back}
     )
-    assert response["Location"] == back
+    made = MessageTemplate.objects.get(name="Docs")
+    # Back to the thread, which inserts the new template at the caret of the kept draft.
+    assert response["Location"] == f"{back}?template={made.pk}"
 
 
 @pytest.mark.parametrize("target", OURS)
