@@ -206,4 +206,5 @@ def clio_error(response: requests.Response) -> str:
         detail = response.json().get("error", {}).get("message", "")
     except ValueError:
         detail = ""
+    detail = str(detail).strip().rstrip(".")  # our sentence ends with its own full stop
     return f"Clio refused it ({response.status_code}){': ' + detail if detail else ''}."

@@ -25,10 +25,10 @@ from django.utils import timezone
 
 from hona.models import Organization
 from hona.net import on_origin, same_origin
-from hona.phones import format_phone, parse_phone
+from hona.phones import parse_phone
 from hona.queueing import enqueue_on_commit
 from messaging import actions, events, tasks
-from messaging.models import Attachment, Contact, InboundMedia, Message, Thread
+from messaging.models import Attachment, Contact, InboundMedia, Message, Thread, new_lead_name
 from messaging.senders import NUMBER, Sender, sender_label, sender_of
 
 logger = logging.getLogger(__name__)
@@ -98,10 +98,7 @@ def _contact_for(organization: Organization, sender: Sender) -> Contact:
     existing = _find(organization, sender)
     if existing is not None:
         return existing
-    if sender.phone:
-        name = format_phone(sender.phone) or sender.phone
-    else:
-        name = sender_label(sender.sender_id)
+    name = new_lead_name(sender.phone) if sender.phone else sender_label(sender.sender_id)
     try:
         with transaction.atomic():
             return actions.create_contact(

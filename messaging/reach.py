@@ -77,9 +77,20 @@ def contact_not_textable(contact: Contact) -> NotBySms | None:
     if not contact.phone_textable:
         return NotBySms(
             Failure.NOT_TEXTABLE,
-            contact.phone_not_textable_reason or "the phone number cannot receive texts",
+            _clause(contact.phone_not_textable_reason) or "the phone number cannot receive texts",
         )
     return None
+
+
+def _clause(sentence: str) -> str:
+    """The contact's stored reason is a sentence ("This is a landline, which cannot receive text
+    messages."); as the end of "… because <reason>." it loses its full stop and, when it starts
+    with a common word, its capital."""
+    clause = sentence.strip().rstrip(".").rstrip()
+    first = clause.split(" ", 1)[0]
+    if first in {"This", "The", "It", "That", "Their", "Its"}:
+        clause = clause[:1].lower() + clause[1:]
+    return clause
 
 
 def why_not_sms(contact: Contact, attachments: Sequence[Attachment]) -> NotBySms | None:

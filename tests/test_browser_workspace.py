@@ -192,6 +192,7 @@ def test_the_file_too_large_steps_send_a_link_the_client_can_open(
     staff_link = sent.locator(".message-body a")
     expect(staff_link).to_have_count(1)
     expect(staff_link).to_have_attribute("href", re.compile(r"/p/[^/\s]+/$"))
+    expect(staff_link).to_have_attribute("target", "_blank")  # the workspace stays open
 
     [sms] = MemoryBackend.outbox
     assert sms.to == thread.contact.phone

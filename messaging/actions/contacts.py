@@ -16,6 +16,7 @@ from messaging.models import (
     ConsentEvent,
     Contact,
     Thread,
+    new_lead_name,
 )
 from projects.models import Project
 
@@ -165,7 +166,7 @@ def start_conversation(
         check_staff_quota(user=started_by, new_conversation=True)
     lead = create_contact(
         organization=organization,
-        name=parse_phone(phone).e164 if phone else email,
+        name=new_lead_name(parse_phone(phone).e164) if phone else email,
         kind=Contact.Kind.LEAD,
         phone=phone,
         email=email,

@@ -27,8 +27,16 @@ SMS_REASONS = {
 }
 
 
-def sms_reason(code: str, fallback: str = "") -> str:
-    return SMS_REASONS.get(code) or fallback or f"Twilio error {code}"
+def sms_reason(code: str, fallback: str = "the SMS provider refused the text") -> str:
+    """Why, in plain words (a clause: "… because <reason>"). Twilio's code is shown apart,
+    as a detail under these words, never inside them."""
+    return SMS_REASONS.get(code) or fallback
+
+
+def as_sentence(clause: str) -> str:
+    """ "the phone number is a landline" → "The phone number is a landline." """
+    clause = clause.strip().rstrip(".")
+    return clause[:1].upper() + clause[1:] + "." if clause else ""
 
 
 RETRY_ONCE_CODES = frozenset({"30003"})  # the handset was unreachable: worth one more try

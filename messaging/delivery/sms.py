@@ -24,6 +24,7 @@ from messaging.delivery.codes import (
     NOT_TEXTABLE_CODES,
     OPTED_OUT_CODE,
     TWILIO_STATUS,
+    as_sentence,
     sms_reason,
 )
 from messaging.failures import Failure
@@ -143,7 +144,7 @@ def _accepted(message: Message, sid: str, status: str, attachments: list[Attachm
 
 @transaction.atomic
 def _rejected(message: Message, contact: Contact, rejection: SmsRejected) -> None:
-    reason = sms_reason(rejection.code, rejection.message)
+    reason = sms_reason(rejection.code)  # plain words; the code is kept beside them
     journal.record(
         message,
         DeliveryEvent.Kind.SMS_REJECTED,
@@ -153,9 +154,7 @@ def _rejected(message: Message, contact: Contact, rejection: SmsRejected) -> Non
         reason=reason,
     )
     if rejection.code in NOT_TEXTABLE_CODES:
-        actions.mark_phone_not_textable(
-            contact=contact, reason=f"Twilio reported that {reason} (error {rejection.code})."
-        )
+        actions.mark_phone_not_textable(contact=contact, reason=as_sentence(reason))
     elif rejection.code == OPTED_OUT_CODE:
         actions.set_sms_opt_out(
             contact=contact, opted_out=True, keyword="", source="Twilio error 21610"

@@ -81,7 +81,7 @@ def _failed_on_the_way(message: Message, status: str, code: str) -> None:
     if code in NOT_TEXTABLE_ON_THE_WAY:
         actions.mark_phone_not_textable(
             contact=message.thread.contact,
-            reason=f"The carrier reported that {reason} (error {code}).",
+            reason=f"The carrier reported that {reason}.",
         )
     email.route_to_email(
         message,

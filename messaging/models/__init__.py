@@ -4,7 +4,7 @@ Threads and messages are never deleted: nothing here cascades into them from a c
 or a user, and no admin or view offers a delete.
 """
 
-from messaging.models.contacts import ConsentEvent, Contact
+from messaging.models.contacts import ConsentEvent, Contact, new_lead_name
 from messaging.models.messages import (
     MAX_BODY,
     Attachment,
@@ -33,5 +33,6 @@ __all__ = [
     "UnreadThread",
     "attachment_path",
     "body_fits",
+    "new_lead_name",
     "route_for",
 ]

@@ -15,6 +15,11 @@ from messaging.senders import SENDER_ID_MAX_LENGTH, sender_label, validate_sende
 from projects.models import Project
 
 
+def new_lead_name(e164: str) -> str:
+    """What a lead who is only a phone number is called until staff name them."""
+    return f"New lead {format_phone(e164)}"
+
+
 class Contact(models.Model):
     """A client or a lead of the firm. Exactly one Thread belongs to each contact."""
 

@@ -843,6 +843,11 @@
     if (messages.length && !(root.matches && root.matches(".message-scroll, .thread, body"))) {
       onMessagesLoaded(messages);
     }
+    // A link in a message (a client's, or a conversation link) opens beside the workspace.
+    within(root, ".message-body a[href]").forEach(function (link) {
+      link.target = "_blank";
+      link.rel = "noopener noreferrer nofollow";
+    });
     within(root, ".conversation-results").forEach(function (results) {
       once(results, "Results", bindResults);
     });

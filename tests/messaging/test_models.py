@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -109,3 +111,62 @@ def test_deleting_a_contact_with_a_thread_is_refused(contact: Contact) -> None:
     with pytest.raises(ProtectedError):
         contact.delete()
     assert Thread.objects.filter(contact=contact).exists()
+
+
+def test_leads_named_by_their_number_are_renamed_new_lead_by_the_migration(
+    firm: Organization, make_contact: Any
+) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("messaging.migrations.0010_name_new_leads_by_their_number")
+    by_staff = make_contact(firm, "+16505550199", kind="lead", phone="(650) 555-0199")
+    by_text = make_contact(firm, "(650) 555-0198", kind="lead", phone="(650) 555-0198")
+    named = make_contact(firm, "Harper Quinn", kind="lead", phone="(650) 555-0197")
+    client = make_contact(firm, "+16505550196", phone="(650) 555-0196")
+    migration.name_new_leads(apps, None)
+    names = {c.pk: c.name for c in Contact.objects.all()}
+    assert names[by_staff.pk] == "New lead (650) 555-0199"
+    assert names[by_text.pk] == "New lead (650) 555-0198"
+    assert names[named.pk] == "Harper Quinn"
+    assert names[client.pk] == "+16505550196"  # a client's name is the firm's to choose
+
+
+@pytest.mark.parametrize(
+    ("stored", "plain"),
+    [
+        (
+            "Twilio reported that the phone number is a landline (error 21635).",
+            "The phone number is a landline.",
+        ),
+        (
+            "Twilio reported this number is a landline (error 21614).",
+            "The phone number is a landline.",
+        ),
+        (
+            "The carrier reported that the phone number is unknown or no longer in service "
+            "(error 30005).",
+            "The carrier reported that the phone number is unknown or no longer in service.",
+        ),
+        ("It is a landline.", "It is a landline."),
+    ],
+)
+def test_stored_not_textable_reasons_lose_twilios_code_in_the_migration(
+    firm: Organization, stored: str, plain: str
+) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("messaging.migrations.0011_plain_not_textable_reasons")
+    contact = Contact.objects.create(
+        organization=firm,
+        name="Pat",
+        phone="+14155550100",
+        phone_textable=False,
+        phone_not_textable_reason=stored,
+    )
+    migration.strip_codes(apps, None)
+    contact.refresh_from_db()
+    assert contact.phone_not_textable_reason == plain

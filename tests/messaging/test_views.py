@@ -227,6 +227,11 @@ def test_a_new_phone_number_becomes_a_lead_with_its_own_thread(
     lead = Contact.objects.get(phone="+16505550177")
     assert lead.kind == Contact.Kind.LEAD and lead.organization == firm
     assert response["Location"] == thread_url(lead.thread)
+    # Named by the number as people write it, in the header and the list alike; never E.164.
+    html = signed_in.get(response["Location"]).text
+    assert re.search(r"<h2>New lead \(650\) 555-0177\s*<span", html)
+    assert rows(html) == ["New lead (650) 555-0177"]
+    assert "+16505550177" not in html
 
 
 def test_a_known_number_opens_the_existing_thread(signed_in: Client, contact: Contact) -> None:

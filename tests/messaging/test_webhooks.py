@@ -117,7 +117,7 @@ def test_an_unknown_number_becomes_a_lead_with_its_own_thread(
 ) -> None:
     post(INBOUND, inbound(firm, "Do you handle divorces?", From="+16505550123"))
     lead = Contact.objects.get(phone="+16505550123")
-    assert lead.kind == Contact.Kind.LEAD and lead.name == "(650) 555-0123"
+    assert lead.kind == Contact.Kind.LEAD and lead.name == "New lead (650) 555-0123"
     assert lead.thread.messages.get().body == "Do you handle divorces?"
 
 

@@ -118,7 +118,7 @@ class Command(BaseCommand):
                 if spec.get("landline"):
                     actions.mark_phone_not_textable(
                         contact=contact,
-                        reason="Twilio reported this number is a landline (error 21614).",
+                        reason="The phone number is a landline.",
                     )
             thread = actions.ensure_thread(contact=contact)
             if not thread.messages.exists():
