@@ -1,4 +1,4 @@
-"""In Chromium: a project's Messages tab says where the thread files, and files it here in a click."""
+"""In Chromium: a project's Messages tab says where the thread files, and files it here."""
 
 from __future__ import annotations
 
@@ -37,7 +37,8 @@ def test_file_to_the_project_you_came_from_instead(
     page.get_by_role("tab", name="Messages").click()
     note = page.locator(".filing-note")
     expect(note).to_contain_text(
-        "New messages in this thread are filed to Brooks Custody Modification, not to Brooks Divorce."
+        "New messages in this thread are filed to Brooks Custody Modification, "
+        "not to Brooks Divorce."
     )
     expect(page.get_by_label("Project", exact=True)).to_have_value(str(custody.pk))
 

@@ -172,6 +172,13 @@ def test_file_to_this_project_instead_changes_the_threads_project(
     assert thread.current_project == custody
 
 
+def _cannot_see_or_file(client: Client, project: Project, thread: Thread) -> None:
+    url = reverse("projects:project-filing", args=[project.pk, thread.pk])
+    assert client.get(url).status_code == 404
+    assert client.post(url).status_code == 404
+    thread.refresh_from_db()
+
+
 def test_filing_here_is_refused_for_a_thread_that_is_not_the_projects_client(
     client: Client,
     colleague: User,
@@ -179,13 +186,9 @@ def test_filing_here_is_refused_for_a_thread_that_is_not_the_projects_client(
     firm: Organization,
     make_contact: Callable[..., Contact],
 ) -> None:
-    stranger = make_contact(firm, "Someone Else")
-    thread = ensure_thread(contact=stranger)
+    thread = ensure_thread(contact=make_contact(firm, "Someone Else"))
     client.force_login(colleague)
-    url = reverse("projects:project-filing", args=[divorce.pk, thread.pk])
-    assert client.post(url).status_code == 404
-    assert client.get(url).status_code == 404
-    thread.refresh_from_db()
+    _cannot_see_or_file(client, divorce, thread)
     assert thread.current_project is None
 
 
@@ -194,10 +197,7 @@ def test_another_firm_cannot_see_or_change_where_a_thread_is_filed(
 ) -> None:
     thread = Thread.objects.get(contact__name="Jasmine Brooks")
     client.force_login(outsider)
-    url = reverse("projects:project-filing", args=[divorce.pk, thread.pk])
-    assert client.get(url).status_code == 404
-    assert client.post(url).status_code == 404
-    thread.refresh_from_db()
+    _cannot_see_or_file(client, divorce, thread)
     assert thread.current_project == custody
 
 
