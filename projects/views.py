@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
@@ -47,7 +49,8 @@ def project_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 def _chosen_thread(project: Project, client: str | None) -> Thread | None:
     """The thread of the client picked among a project's several clients, if one was."""
-    chosen = next((c for c in project.client_list if str(c.pk) == client), None)
+    clients: list[Any] = getattr(project, "client_list", [])  # prefetched by the query
+    chosen = next((c for c in clients if str(c.pk) == client), None)
     return chosen.thread if chosen is not None else None
 
 
@@ -72,7 +75,8 @@ def project_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def _client_thread(request: AuthenticatedHttpRequest, project: Project, thread_pk: int) -> Thread:
     """The thread of one of this project's clients, in the user's firm; 404 otherwise."""
     thread = get_thread_for_user(request.user, thread_pk)
-    if thread.contact_id not in {client.pk for client in project.client_list}:
+    clients: list[Any] = getattr(project, "client_list", [])  # prefetched by the query
+    if thread.contact_id not in {client.pk for client in clients}:
         raise Http404("That conversation is not with a client of this project.")
     return thread
 
