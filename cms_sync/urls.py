@@ -14,6 +14,8 @@ urlpatterns = [
     path("settings/integration/disconnect/", views.disconnect, name="disconnect"),
     path("settings/integration/retry-failed/", views.retry_all, name="retry-all"),
     path("extension/panel/", views.extension_panel, name="extension-panel"),
+    path("extension/status/", views.extension_status, name="extension-status"),
+    path("extension/signed-in/", views.extension_signed_in, name="extension-signed-in"),
     path("cms/threads/<int:pk>/documents/", views.documents, name="thread-documents"),
     path("cms/threads/<int:pk>/documents/send/", views.attach_documents, name="thread-attach"),
 ]

@@ -5,14 +5,16 @@ from __future__ import annotations
 import secrets
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -24,6 +26,7 @@ from cms_sync.models import OutboxEntry
 from cms_sync.queries import advice_for, current_integration, health
 from hona.content_policy import csp_replace_per_request, csp_update_per_request
 from hona.http import AuthenticatedHttpRequest
+from hona.models import User
 from messaging.models import Message
 from messaging.queries import get_thread_for_user
 from projects.models import Project
@@ -162,30 +165,73 @@ def retry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 def _framed_by_the_extension() -> dict[str, list[str]]:
-    # Shown inside the browser extension's side panel, and nowhere else; with no extension
-    # configured, nowhere at all.
-    return {"frame-ancestors": settings.HONA_EXTENSION_ORIGINS or ["'none'"]}
+    # Shown inside the browser extension's side panel (and by Hona itself), and nowhere else;
+    # with no extension configured, nowhere at all.
+    origins = settings.HONA_EXTENSION_ORIGINS
+    return {"frame-ancestors": ["'self'", *origins] if origins else ["'none'"]}
+
+
+SIGNED_IN_PATH = "/extension/signed-in/"
+
+
+def _sign_in_url() -> str:
+    return f"{reverse('login')}?{urlencode({'next': SIGNED_IN_PATH}, safe='/')}"
 
 
 @xframe_options_exempt
 @csp_replace_per_request(_framed_by_the_extension)
 @require_http_methods(["GET"])
-@login_required
 def extension_panel(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """For the browser extension: the Project linked to the CMS case open in the active tab."""
+    """For the browser extension: the Project linked to the CMS case open in the active tab.
 
-    case_id = case_id_from(request.GET.get("url", ""), request.GET.get("case", ""))
-    project = None
-    if case_id:
-        found = Project.objects.for_user(request.user).filter(cms_case_id=case_id).first()
-        project = get_project_for_user(request.user, found.pk) if found else None
-    response = render(
-        request,
-        "cms_sync/extension_panel.html",
-        {"project": project, "case_id": case_id, "tab": request.GET.get("tab", "details")},
-    )
+    Signed out, it says so with a link to sign in, in a page the extension may frame: the
+    sign-in page itself refuses every frame, which Chromium shows as "refused to connect".
+    """
+    if not request.user.is_authenticated:
+        context: dict[str, Any] = {"signed_out": True, "sign_in_url": _sign_in_url()}
+    else:
+        case_id = case_id_from(request.GET.get("url", ""), request.GET.get("case", ""))
+        project = None
+        if case_id:
+            found = Project.objects.for_user(request.user).filter(cms_case_id=case_id).first()
+            project = get_project_for_user(request.user, found.pk) if found else None
+        context = {"project": project, "case_id": case_id, "tab": request.GET.get("tab", "details")}
+    response = render(request, "cms_sync/extension_panel.html", context)
     response["Cache-Control"] = "no-store"
     return response
+
+
+@require_GET
+def extension_status(request: HttpRequest) -> JsonResponse:
+    """What the extension asks before it shows the panel: is this browser signed in to Hona, and
+    may this extension frame the panel? Read with the browser's cookies by the configured
+    extensions only (CORS); it tells nothing about anyone but the person asking."""
+    origin = request.headers.get("Origin")
+    allowed = settings.HONA_EXTENSION_ORIGINS
+    status: dict[str, Any] = {
+        "signed_in": request.user.is_authenticated,
+        "sign_in_url": _sign_in_url(),
+        # A request from Hona's own pages (or one that does not say) may frame it: 'self'.
+        "panel_allowed": origin in (None, "null", settings.PUBLIC_BASE_URL, *allowed),
+    }
+    user = request.user
+    if isinstance(user, User):
+        status["name"] = user.name
+        status["firm"] = user.organization.name if user.organization else ""
+    response = JsonResponse(status)
+    response["Cache-Control"] = "no-store"
+    patch_vary_headers(response, ["Origin", "Cookie"])
+    if origin and origin in allowed:
+        response["Access-Control-Allow-Origin"] = origin
+        response["Access-Control-Allow-Credentials"] = "true"
+    return response
+
+
+@login_required
+@require_GET
+def extension_signed_in(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Where the sign-in tab the extension opened lands; the extension closes it."""
+    return render(request, "cms_sync/extension_signed_in.html")
 
 
 @login_required

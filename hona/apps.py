@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
 
+from hona import checks  # noqa: F401 - registers the deploy checks
+
 
 class HonaConfig(AppConfig):
     default = True

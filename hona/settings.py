@@ -397,8 +397,9 @@ X_FRAME_OPTIONS = "DENY"
 # templates/includes/htmx.html), no plugins, no <base> tricks, forms post only here, and no page
 # may be framed (frame-ancestors matches X_FRAME_OPTIONS). Views that need more say so themselves:
 # the integration page lets its Connect Clio form go on to CLIO_BASE_URL, and the extension panel
-# may be framed by HONA_EXTENSION_ORIGINS alone (cms_sync/views.py). A response that sets its
-# own policy (a file: default-src 'none'; sandbox) keeps it; the middleware never overwrites one.
+# may be framed by Hona itself and HONA_EXTENSION_ORIGINS alone (cms_sync/views.py). A response
+# that sets its own policy (a file: default-src 'none'; sandbox) keeps it; the middleware never
+# overwrites one.
 HONA_EXTENSION_ORIGINS = env.extension_origins("HONA_EXTENSION_ORIGINS")
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

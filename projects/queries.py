@@ -56,11 +56,13 @@ def project_page(
     return rows[:PROJECTS_PAGE], len(rows) > PROJECTS_PAGE
 
 
-def get_project_for_user(user: User, pk: int) -> Project:
+def get_project_for_user(user: User, pk: int, *, clients: QuerySet[Any] | None = None) -> Project:
+    """The project if it belongs to the user's firm (404 otherwise), with its clients read as
+    `clients` says (the screen's choice, as in project_page) and its staff."""
     projects = _with_unread(
         Project.objects.for_user(user), unread_project_ids(user)
     ).prefetch_related(
-        Prefetch("clients", to_attr="client_list"),
+        Prefetch("clients", queryset=clients, to_attr="client_list"),
         Prefetch("assigned_staff", to_attr="staff_list"),
     )
     project: Project = get_object_or_404(projects, pk=pk)

@@ -140,12 +140,13 @@ def test_helpers_give_the_firm_its_rows_and_the_outsider_a_404(
         assert get_contact_for_user(user, contact.pk) == contact
         assert get_project_for_user(user, project.pk) == project
         assert get_template_for_user(user, template.pk) == template
-    for lookup, pk in [
+    lookups: list[tuple[Callable[[User, int], object], int]] = [
         (get_thread_for_user, contact.thread.pk),
         (get_contact_for_user, contact.pk),
         (get_project_for_user, project.pk),
         (get_template_for_user, template.pk),
-    ]:
+    ]
+    for lookup, pk in lookups:
         with pytest.raises(Http404):
             lookup(outsider, pk)
 

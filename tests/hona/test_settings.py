@@ -294,3 +294,13 @@ def test_the_sign_in_lockout_reads_its_limits_from_the_environment(tmp_path: Pat
     assert run_django(code, env, tmp_path).stdout.split()[:2] == ["8", "3600"]
     bad = run_django("", {"SIGN_IN_FAILURE_LIMIT": "0"}, tmp_path)
     assert "SIGN_IN_FAILURE_LIMIT must be at least 1" in bad.stderr
+
+
+def test_the_deploy_check_asks_for_the_public_base_url_in_production(tmp_path: Path) -> None:
+    env = {**PRODUCTION}
+    del env["PUBLIC_BASE_URL"]
+    code = "from django.core.management import call_command; call_command('check', deploy=True)"
+    result = run_django(code, env, tmp_path)
+    assert result.returncode != 0
+    assert "PUBLIC_BASE_URL is not set" in result.stderr
+    assert "http://127.0.0.1:8000" in result.stderr

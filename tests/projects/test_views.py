@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from hona.models import Organization, User
+from messaging.actions import add_contact_to_project, ensure_thread, set_thread_project
 from messaging.models import Contact, Thread
 from projects.actions import create_project
 from projects.models import Project
@@ -106,3 +107,113 @@ def test_the_dashboard_costs_a_fixed_number_of_queries(
     # their threads, staff
     with django_assert_max_num_queries(6):
         client.get(LIST)
+
+
+@pytest.fixture
+def custody(divorce: Project, firm: Organization) -> Project:
+    """A second case of Jasmine's, opened later: her thread now files to it."""
+    project = create_project(organization=firm, name="Brooks Custody Modification")
+    jasmine = Contact.objects.get(name="Jasmine Brooks")
+    add_contact_to_project(contact=jasmine, project=project)
+    set_thread_project(thread=Thread.objects.get(contact=jasmine), project=project)
+    return project
+
+
+def _messages_tab(client: Client, project: Project) -> str:
+    return client.get(
+        reverse("projects:project-detail", args=[project.pk]),
+        {"tab": "messages"},
+        headers={"HX-Request": "true"},
+    ).text
+
+
+def test_the_messages_tab_says_where_new_messages_are_filed(
+    client: Client, colleague: User, divorce: Project
+) -> None:
+    client.force_login(colleague)
+    html = _messages_tab(client, divorce)
+    assert "New messages in this thread are filed to <strong>Brooks Divorce</strong>." in html
+    assert "instead" not in html
+
+
+def test_a_thread_filing_to_another_case_says_so_and_offers_to_file_here(
+    client: Client, colleague: User, divorce: Project, custody: Project
+) -> None:
+    client.force_login(colleague)
+    html = _messages_tab(client, divorce)
+    assert (
+        "New messages in this thread are filed to <strong>Brooks Custody Modification</strong>"
+    ) in html
+    assert "File to Brooks Divorce instead" in html
+
+
+def test_file_to_this_project_instead_changes_the_threads_project(
+    client: Client, colleague: User, divorce: Project, custody: Project
+) -> None:
+    thread = Thread.objects.get(contact__name="Jasmine Brooks")
+    client.force_login(colleague)
+    url = reverse("projects:project-filing", args=[divorce.pk, thread.pk])
+
+    answer = client.post(url, headers={"HX-Request": "true"})
+
+    assert answer.status_code == 200
+    assert "New messages in this thread are filed to <strong>Brooks Divorce</strong>." in (
+        answer.text
+    )
+    assert "instead" not in answer.text
+    assert "filing-changed" in answer.headers["HX-Trigger"]
+    thread.refresh_from_db()
+    assert thread.current_project == divorce
+    # Without JavaScript the form posts too, and lands back on the project's Messages tab.
+    set_back = client.post(reverse("projects:project-filing", args=[custody.pk, thread.pk]))
+    assert set_back.status_code == 302
+    assert (
+        set_back["Location"]
+        == reverse("projects:project-detail", args=[custody.pk]) + "?tab=messages"
+    )
+    thread.refresh_from_db()
+    assert thread.current_project == custody
+
+
+def _cannot_see_or_file(client: Client, project: Project, thread: Thread) -> None:
+    url = reverse("projects:project-filing", args=[project.pk, thread.pk])
+    assert client.get(url).status_code == 404
+    assert client.post(url).status_code == 404
+    thread.refresh_from_db()
+
+
+def test_filing_here_is_refused_for_a_thread_that_is_not_the_projects_client(
+    client: Client,
+    colleague: User,
+    divorce: Project,
+    firm: Organization,
+    make_contact: Callable[..., Contact],
+) -> None:
+    thread = ensure_thread(contact=make_contact(firm, "Someone Else"))
+    client.force_login(colleague)
+    _cannot_see_or_file(client, divorce, thread)
+    assert thread.current_project is None
+
+
+def test_another_firm_cannot_see_or_change_where_a_thread_is_filed(
+    client: Client, outsider: User, divorce: Project, custody: Project
+) -> None:
+    thread = Thread.objects.get(contact__name="Jasmine Brooks")
+    client.force_login(outsider)
+    _cannot_see_or_file(client, divorce, thread)
+    assert thread.current_project == custody
+
+
+def test_choosing_one_of_several_clients_shows_where_their_thread_files(
+    client: Client, colleague: User, divorce: Project, make_contact: Callable[..., Contact]
+) -> None:
+    marcus = make_contact(divorce.organization, "Marcus Brooks", projects=[divorce])
+    client.force_login(colleague)
+    html = client.get(
+        reverse("projects:project-detail", args=[divorce.pk]),
+        {"tab": "messages", "client": str(marcus.pk)},
+        headers={"HX-Request": "true"},
+    ).text
+    assert "New messages in this thread are filed to <strong>Brooks Divorce</strong>." in html
+    assert reverse("messaging:thread-panel", args=[marcus.thread.pk]) in html
+    assert 'aria-current="true">Marcus Brooks' in html
