@@ -165,10 +165,10 @@ def retry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 def _framed_by_the_extension() -> dict[str, list[str]]:
-    # Shown inside the browser extension's side panel (and by Hona itself), and nowhere else;
-    # with no extension configured, nowhere at all.
+    # Shown inside the browser extension's side panel, exactly, and nowhere else (not even in
+    # Hona's own pages); with no extension configured, nowhere at all.
     origins = settings.HONA_EXTENSION_ORIGINS
-    return {"frame-ancestors": ["'self'", *origins] if origins else ["'none'"]}
+    return {"frame-ancestors": [*origins] if origins else ["'none'"]}
 
 
 SIGNED_IN_PATH = "/extension/signed-in/"

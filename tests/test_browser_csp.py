@@ -118,7 +118,7 @@ class PolicyWatch:
             self.problems.append(f"{path} ({response.status}) has {len(headers)} CSP headers")
             return
         policy = directives(headers[0])
-        expected_ancestors = ["'self'", EXTENSION] if path == "/extension/panel/" else ["'none'"]
+        expected_ancestors = [EXTENSION] if path == "/extension/panel/" else ["'none'"]
         checks = {
             "default-src": policy.get("default-src") == ["'self'"],
             "script-src": policy.get("script-src") == ["'self'"],

@@ -87,7 +87,9 @@ def _closed_port() -> int:
 @pytest.fixture
 def case(firm: Organization, settings: Any, live_server: Any) -> None:
     settings.PUBLIC_BASE_URL = live_server.url
-    settings.HONA_EXTENSION_ORIGINS = [f"chrome-extension://{EXTENSION_ID}"]
+    # The test serves the extension's pages from the live server (a page cannot be served from
+    # chrome-extension://), so that origin stands in for the extension's own.
+    settings.HONA_EXTENSION_ORIGINS = [f"chrome-extension://{EXTENSION_ID}", live_server.url]
     create_project(organization=firm, name="Doe v. Acme", cms_case_id="1001")
 
 
