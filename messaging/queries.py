@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Generic, TypeVar
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
 
@@ -138,6 +138,29 @@ def conversation_page(
         rows = rows[:CONVERSATIONS_PAGE]
         next_cursor = _encode_cursor(rows[-1].last_message_at, rows[-1].pk)
     return Page(rows, next_cursor)
+
+
+@dataclass(frozen=True)
+class HiddenMatches:
+    """How many threads a search matches outside "All": archived, and marked as spam."""
+
+    archived: int = 0
+    spam: int = 0
+
+
+def hidden_search_matches(user: User, search: str) -> HiddenMatches:
+    """The matches "All" leaves out, counted in one query, so a search can say where they are."""
+    if not search.strip():
+        return HiddenMatches()
+    counts = (
+        Thread.objects.for_user(user)
+        .filter(contact_search_q(search, prefix="contact__"))
+        .aggregate(
+            archived=Count("pk", filter=Q(is_archived=True, is_spam=False)),
+            spam=Count("pk", filter=Q(is_spam=True)),
+        )
+    )
+    return HiddenMatches(archived=counts["archived"] or 0, spam=counts["spam"] or 0)
 
 
 def get_thread_for_user(user: User, pk: int) -> Thread:

@@ -32,7 +32,13 @@ def list_context(request: AuthenticatedHttpRequest) -> dict[str, Any]:
         cursor=request.GET.get("cursor"),
         unread=scoped_unread(request.user),  # the Unread filter obeys the notification scope
     )
+    hidden = (
+        queries.hidden_search_matches(request.user, search)
+        if current is ConversationFilter.ALL and not request.GET.get("cursor")
+        else queries.HiddenMatches()
+    )
     return {
+        "hidden_matches": hidden,
         "filters": list(ConversationFilter),
         "current_filter": current,
         "search": search,

@@ -1,0 +1,96 @@
+"""The Conversations list: what a search hides in Archived and Spam, and the unread dots beside
+the badge's count when notification settings narrow what counts."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from hona.models import Organization, User
+from messaging import actions
+from messaging.models import Contact
+
+LIST = reverse("messaging:conversation-list")
+
+
+@pytest.fixture
+def signed_in(client: Client, colleague: User) -> Client:
+    client.force_login(colleague)
+    return client
+
+
+def hidden_note(html: str) -> str:
+    found = re.search(r'<p class="hidden-matches"[^>]*>(.*?)</p>', html, re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", found.group(1))).strip() if found else ""
+
+
+def smiths(
+    firm: Organization,
+    owner: User,
+    make_contact: Callable[..., Contact],
+    *,
+    archived: int,
+    spam: int,
+) -> None:
+    make_contact(firm, "Anna Smith")
+    for number in range(archived):
+        thread = make_contact(firm, f"Archived Smith {number}").thread
+        actions.set_thread_archived(thread=thread, user=owner, archived=True)
+    for number in range(spam):
+        thread = make_contact(firm, f"Spam Smith {number}").thread
+        actions.set_thread_spam(thread=thread, user=owner, spam=True)
+
+
+def test_a_search_says_how_many_more_match_in_archived_and_spam_with_links_to_them(
+    signed_in: Client, firm: Organization, owner: User, make_contact: Callable[..., Contact]
+) -> None:
+    smiths(firm, owner, make_contact, archived=2, spam=1)
+    html = signed_in.get(LIST, {"q": "smith"}).text
+    assert "Anna Smith" in html and "Archived Smith" not in html
+    assert hidden_note(html) == "2 more in Archived · 1 more in Spam"
+    assert 'href="/conversations/?q=smith&amp;filter=archived"' in html
+    assert 'href="/conversations/?q=smith&amp;filter=spam"' in html
+    archived = signed_in.get(LIST, {"q": "smith", "filter": "archived"}).text
+    assert "Archived Smith 0" in archived and "Archived Smith 1" in archived
+
+
+def test_the_note_comes_with_search_as_you_type_and_says_nothing_when_nothing_is_hidden(
+    signed_in: Client, firm: Organization, owner: User, make_contact: Callable[..., Contact]
+) -> None:
+    smiths(firm, owner, make_contact, archived=0, spam=1)
+    fragment = signed_in.get(LIST, {"q": "smith"}, headers={"HX-Request": "true"}).text
+    assert hidden_note(fragment) == "1 more in Spam"
+    assert hidden_note(signed_in.get(LIST, {"q": "anna"}).text) == ""
+    assert hidden_note(signed_in.get(LIST).text) == ""  # no search, nothing to point at
+
+
+def test_an_empty_result_points_at_the_matches_in_archived(
+    signed_in: Client, firm: Organization, owner: User, make_contact: Callable[..., Contact]
+) -> None:
+    smiths(firm, owner, make_contact, archived=1, spam=0)
+    html = signed_in.get(LIST, {"q": "archived smith"}).text
+    assert "No conversations match" in html
+    assert hidden_note(html) == "1 more in Archived"
+
+
+def test_the_hidden_matches_cost_one_query_however_many_there_are(
+    signed_in: Client,
+    firm: Organization,
+    owner: User,
+    make_contact: Callable[..., Contact],
+    django_assert_max_num_queries: Any,
+) -> None:
+    smiths(firm, owner, make_contact, archived=2, spam=2)
+    signed_in.get(LIST, {"q": "smith"})
+    # session, user + firm, badge count, one page of threads, the hidden matches
+    with django_assert_max_num_queries(5):
+        signed_in.get(LIST, {"q": "smith"})
+    smiths(firm, owner, make_contact, archived=30, spam=30)
+    with django_assert_max_num_queries(5):
+        html = signed_in.get(LIST, {"q": "smith"}).text
+    assert hidden_note(html) == "32 more in Archived · 32 more in Spam"
