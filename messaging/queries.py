@@ -128,9 +128,15 @@ def conversation_page(
         threads = threads.filter(
             Q(last_message_at__lt=moment) | Q(last_message_at=moment, pk__lt=pk)
         )
+    mine = UnreadThread.objects.filter(user=user)
+    in_scope = mine if unread is None else unread
     rows = list(
         threads.select_related("contact", "current_project")
-        .annotate(is_unread=Exists(UnreadThread.objects.filter(user=user, thread=OuterRef("pk"))))
+        .annotate(
+            is_unread=Exists(mine.filter(thread=OuterRef("pk"))),
+            # An unread thread the notification scope leaves out has a dot but no badge count.
+            is_in_scope=Exists(in_scope.filter(thread=OuterRef("pk"))),
+        )
         .order_by("-last_message_at", "-pk")[: CONVERSATIONS_PAGE + 1]
     )
     next_cursor = None

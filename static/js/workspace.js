@@ -647,14 +647,18 @@
 
   function syncUnread(count) {
     var n = parseInt(count.dataset.count, 10) || 0;
+    var outside = parseInt(count.dataset.outside, 10) || 0;
     var summary = count.closest("summary") || document.querySelector("[data-unread-summary]");
     if (summary) {
-      summary.setAttribute(
-        "aria-label",
-        n > 0
-          ? "Messages: " + n + " unread conversation" + (n === 1 ? "" : "s")
-          : "Messages: no unread conversations"
-      );
+      // The same words as notifications/badge.html#unread-words.
+      var words = n > 0 ? n + " unread conversation" + (n === 1 ? "" : "s") : "no unread conversations";
+      if (outside > 0) {
+        words += " in your notification scope · " + outside + " more outside it";
+        summary.setAttribute("title", words);
+      } else {
+        summary.removeAttribute("title");
+      }
+      summary.setAttribute("aria-label", "Messages: " + words);
     }
     var title = document.title.replace(/^\(\d+\+?\)\s/, "");
     document.title = n > 0 ? "(" + n + ") " + title : title;

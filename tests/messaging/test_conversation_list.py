@@ -13,7 +13,9 @@ from django.urls import reverse
 
 from hona.models import Organization, User
 from messaging import actions
-from messaging.models import Contact
+from messaging.models import Contact, Thread
+from projects.actions import create_project
+from tests.conftest import receive
 
 LIST = reverse("messaging:conversation-list")
 
@@ -94,3 +96,39 @@ def test_the_hidden_matches_cost_one_query_however_many_there_are(
     with django_assert_max_num_queries(5):
         html = signed_in.get(LIST, {"q": "smith"}).text
     assert hidden_note(html) == "32 more in Archived · 32 more in Spam"
+
+
+def test_the_list_marks_unread_dots_outside_my_notification_scope_and_says_why(
+    client: Client,
+    firm: Organization,
+    owner: User,
+    colleague: User,
+    make_contact: Callable[..., Contact],
+) -> None:
+    mine = create_project(organization=firm, name="Mine", assigned_staff=[colleague])
+    theirs = create_project(organization=firm, name="Theirs", assigned_staff=[owner])
+    receive(Thread.objects.get(contact=make_contact(firm, "On Mine", projects=[mine])))
+    receive(Thread.objects.get(contact=make_contact(firm, "On Theirs", projects=[theirs])))
+    client.force_login(colleague)
+    html = client.get(LIST).text
+    assert row_classes(html, "On Mine") == {"conversation-row", "is-unread"}
+    assert row_classes(html, "On Theirs") == {"conversation-row", "is-unread", "is-outside-scope"}
+    assert "Unread, outside your notification scope: " in html
+    note = re.search(r'<p class="scope-note"[^>]*>(.*?)</p>', html, re.S)
+    assert note, "a note on the list"
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", note.group(1))).strip()
+    assert text == (
+        "1 unread conversation is outside your notification scope: it has a hollow dot"
+        " and is not counted in your badge. Change your notification settings"
+    )
+    assert reverse("notifications:settings") in note.group(1)
+    # The as-you-type fragment carries the same note.
+    fragment = client.get(LIST, {"q": "on"}, headers={"HX-Request": "true"}).text
+    assert 'class="scope-note"' in fragment
+
+
+def row_classes(html: str, name: str) -> set[str]:
+    for row in re.findall(r'<li class="(conversation-row[^"]*)">(.*?)</li>', html, re.S):
+        if f"<strong>{name}</strong>" in row[1]:
+            return set(row[0].split())
+    raise AssertionError(f"no row for {name}")
