@@ -4,6 +4,7 @@ rows show, and how it keeps up with new messages while it is open."""
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +13,7 @@ from playwright.sync_api import Page, expect
 
 from hona.models import Organization, User
 from messaging.actions import add_contact_to_project
+from messaging.inbound import InboundSms, receive_sms
 from messaging.models import Contact, Thread
 from projects.actions import create_project
 from tests.conftest import receive
@@ -143,3 +145,67 @@ def test_on_a_desk_the_thread_header_shows_everything_without_a_details_toggle(
     page.goto(f"{live_server.url}/conversations/{thread.pk}/")
     expect(page.locator(".thread-route")).to_be_visible()
     expect(page.locator("#thread-header").get_by_text("Details")).to_be_hidden()
+
+
+LIVE = 14_000  # ms: the list refreshes itself every 10 s
+
+
+def text_in(firm: Organization, phone: str, body: str) -> None:
+    """A client's text arriving through the real inbound path, as the webhook hands it over."""
+    received = receive_sms(
+        InboundSms(sid=f"SM{uuid.uuid4().hex}", to=firm.sms_number, from_=phone, body=body)
+    )
+    assert received.message is not None
+
+
+def test_the_list_shows_a_new_conversation_and_reorders_without_a_reload(
+    page: Page,
+    live_server: Any,
+    owner: User,
+    firm: Organization,
+    make_contact: Callable[..., Contact],
+) -> None:
+    older = make_contact(firm, "Olive Older", phone="+14155550101")
+    receive(older.thread, "An old question")
+    receive(make_contact(firm, "Nina Newer").thread, "A newer question")
+    sign_in(page, live_server, "owner")
+    names = page.locator(".conversation-row strong")
+    expect(names).to_have_text(["Nina Newer", "Olive Older"])
+    page.evaluate("window.stillTheSamePage = true")
+
+    text_in(firm, "+14155550177", "Hello, I was referred to you")
+    expect(names).to_have_text(["(415) 555-0177", "Nina Newer", "Olive Older"], timeout=LIVE)
+    expect(page.locator(".conversation-row").first).to_have_class(re.compile("is-unread"))
+
+    text_in(firm, "+14155550101", "Any news?")
+    expect(names.first).to_have_text("Olive Older", timeout=LIVE)
+    expect(page.locator(".conversation-row", has_text="Olive Older")).to_contain_text("Any news?")
+    assert page.evaluate("window.stillTheSamePage") is True
+
+
+def test_the_live_list_keeps_the_open_thread_the_search_and_the_scroll(
+    page: Page,
+    live_server: Any,
+    owner: User,
+    firm: Organization,
+    make_contact: Callable[..., Contact],
+) -> None:
+    threads = many_unread_threads(firm, make_contact, count=30)
+    opened = threads[10]
+    sign_in(page, live_server, "owner")
+    page.goto(f"{live_server.url}/conversations/{opened.pk}/")
+    search = page.get_by_label("Search by contact")
+    search.fill("client")
+    search.press("Enter")
+    results = page.locator("#conversation-results")
+    expect(page.locator(".conversation-row")).to_have_count(30)
+    results.evaluate("box => { box.scrollTop = 300; }")
+    page.evaluate("window.stillTheSamePage = true")
+
+    receive(threads[0], "A new one for the top")
+    row = page.locator(".conversation-row", has_text="Client 00")
+    expect(row).to_contain_text("A new one for the top", timeout=LIVE)
+    expect(page.locator(".conversation-row.is-active")).to_contain_text(opened.contact.name)
+    expect(search).to_have_value("client")
+    assert results.evaluate("box => box.scrollTop") == 300
+    assert page.evaluate("window.stillTheSamePage") is True

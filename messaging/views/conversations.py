@@ -37,13 +37,17 @@ def list_context(request: AuthenticatedHttpRequest) -> dict[str, Any]:
         if current is ConversationFilter.ALL and not request.GET.get("cursor")
         else queries.HiddenMatches()
     )
+    active = request.GET.get("active", "")
     return {
+        # The open thread's row, when the list refreshes itself beside it.
+        "active_pk": int(active) if active.isdigit() else None,
         "hidden_matches": hidden,
         "filters": list(ConversationFilter),
         "current_filter": current,
         "search": search,
         "page": page,
         "is_first_page": not request.GET.get("cursor"),
+        "page_size": queries.CONVERSATIONS_PAGE,
     }
 
 

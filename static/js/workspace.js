@@ -626,6 +626,9 @@
     results.removeAttribute("aria-live");
     results.addEventListener("htmx:afterSwap", function (event) {
       if (event.detail.target !== results) return;
+      if (event.detail.requestConfig && event.detail.requestConfig.elt.id === "conversation-live") {
+        return; // the list refreshing itself: nothing to announce
+      }
       var rows = results.querySelectorAll(".conversation-row").length;
       var more = results.querySelector(".load-more");
       status.textContent = rows
@@ -642,6 +645,23 @@
       }
     }
   }
+
+  // The list's own refresh (#conversation-live) waits while the tab is hidden, the list is not
+  // shown (a thread on a phone) or more than its first page has been loaded.
+  document.addEventListener("htmx:confirm", function (event) {
+    var poller = event.target;
+    if (!poller || poller.id !== "conversation-live") return;
+    var results = document.getElementById("conversation-results");
+    var rows = results ? results.querySelectorAll(".conversation-row").length : 0;
+    if (
+      document.hidden ||
+      !results ||
+      !results.offsetParent ||
+      rows > (parseInt(poller.dataset.pageSize, 10) || 50)
+    ) {
+      event.preventDefault();
+    }
+  });
 
   /* Unread badge ------------------------------------------------------------------------------ */
 

@@ -132,3 +132,27 @@ def row_classes(html: str, name: str) -> set[str]:
         if f"<strong>{name}</strong>" in row[1]:
             return set(row[0].split())
     raise AssertionError(f"no row for {name}")
+
+
+def test_the_lists_own_refresh_is_the_results_fragment_with_the_open_row_at_a_fixed_cost(
+    signed_in: Client,
+    firm: Organization,
+    make_contact: Callable[..., Contact],
+    django_assert_max_num_queries: Any,
+) -> None:
+    """What the list polls every 10 s: the first page, the open thread's row still marked."""
+    opened = make_contact(firm, "Open Thread").thread
+    receive(opened)
+    poll = {"q": "", "filter": "all", "active": str(opened.pk)}
+    htmx = {"HX-Request": "true"}
+    html = signed_in.get(LIST, poll, headers=htmx).text
+    assert "<html" not in html
+    assert row_classes(html, "Open Thread") == {"conversation-row", "is-unread", "is-active"}
+    assert "active=" not in html  # the rows' links do not carry it on
+    for _ in range(60):
+        receive(make_contact(firm).thread)
+    # session, user + firm, the badge's counts, one page of threads
+    with django_assert_max_num_queries(4):
+        signed_in.get(LIST, poll, headers=htmx)
+    with django_assert_max_num_queries(5):  # + a search's hidden matches
+        signed_in.get(LIST, {**poll, "q": "client"}, headers=htmx)
