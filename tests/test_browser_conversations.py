@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from cms_sync.actions import connect_clio
 from hona.models import Organization, User
 from messaging.actions import add_contact_to_project
 from messaging.inbound import InboundSms, receive_sms
@@ -209,3 +210,36 @@ def test_the_live_list_keeps_the_open_thread_the_search_and_the_scroll(
     expect(search).to_have_value("client")
     assert results.evaluate("box => box.scrollTop") == 300
     assert page.evaluate("window.stillTheSamePage") is True
+
+
+def test_on_a_phone_the_documents_picker_lists_tickable_documents_above_its_send_button(
+    page: Page,
+    live_server: Any,
+    fake_clio: Any,
+    firm: Organization,
+    owner: User,
+    thread: Thread,
+) -> None:
+    project = create_project(organization=firm, name="Doe v. Acme", cms_case_id="1001")
+    add_contact_to_project(contact=thread.contact, project=project)
+    connect_clio(organization=firm, user=owner, code="good-code", redirect_uri="http://x/cb")
+    for name in ["signed-lease.pdf", "Settlement agreement, final draft (countersigned).pdf"]:
+        fake_clio.add_document(1001, name, b"%PDF-1.4 " + name.encode(), "application/pdf")
+    page.set_viewport_size(PHONE)
+    sign_in(page, live_server, "owner")
+    page.goto(f"{live_server.url}/conversations/{thread.pk}/")
+    page.wait_for_load_state("load")
+    page.get_by_label("Add a file, template or link").click()
+    page.get_by_role("button", name="Attach file from integration").click()
+    picker = page.get_by_role("dialog", name="Attach file from Doe v. Acme")
+    expect(picker.get_by_role("status")).to_contain_text("Loading documents from Clio")
+    lease = picker.get_by_role("checkbox", name=re.compile("signed-lease.pdf"))
+    expect(lease).to_be_visible(timeout=10_000)
+    picker.get_by_text("signed-lease.pdf").click()  # the whole row ticks it
+    expect(lease).to_be_checked()
+    assert picker.locator(".documents-list li").first.evaluate(
+        "li => getComputedStyle(li).listStyleType === 'none' || "
+        "getComputedStyle(li.parentElement).listStyleType === 'none'"
+    )
+    expect(picker.get_by_role("button", name="Send chosen documents")).to_be_in_viewport(ratio=1)
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
