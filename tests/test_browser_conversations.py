@@ -174,9 +174,28 @@ def test_the_list_shows_a_new_conversation_and_reorders_without_a_reload(
     expect(names).to_have_text(["Nina Newer", "Olive Older"])
     page.evaluate("window.stillTheSamePage = true")
 
+    summary = page.locator("[data-unread-summary]")
+    expect(summary).to_have_attribute("aria-label", "Messages: 2 unread conversations")
+
+    theirs = create_project(organization=firm, name="Someone else's case")
+    on_theirs = make_contact(firm, "Pat Other", projects=[theirs])
     text_in(firm, "+14155550177", "Hello, I was referred to you")
-    expect(names).to_have_text(["(415) 555-0177", "Nina Newer", "Olive Older"], timeout=LIVE)
-    expect(page.locator(".conversation-row").first).to_have_class(re.compile("is-unread"))
+    receive(Thread.objects.get(contact=on_theirs), "For the other lawyer")
+    expect(names).to_have_text(
+        ["Pat Other", "(415) 555-0177", "Nina Newer", "Olive Older"], timeout=LIVE
+    )
+    expect(page.locator(".conversation-row").nth(1)).to_have_class(re.compile("is-unread"))
+    # The badge comes along in the same refresh, and says what its scope leaves out.
+    expect(summary).to_have_attribute(
+        "aria-label",
+        "Messages: 3 unread conversations in your notification scope · 1 more outside it",
+    )
+    expect(summary).to_have_attribute(
+        "title", "3 unread conversations in your notification scope · 1 more outside it"
+    )
+    expect(page.locator(".conversation-row", has_text="Pat Other")).to_have_class(
+        re.compile("is-outside-scope")
+    )
 
     text_in(firm, "+14155550101", "Any news?")
     expect(names.first).to_have_text("Olive Older", timeout=LIVE)

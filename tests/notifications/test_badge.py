@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -111,3 +112,33 @@ def test_with_everything_in_scope_the_badge_says_nothing_more(
     assert 'aria-label="Messages: 3 unread conversations"' in page
     assert "outside your notification scope" not in page
     assert 'data-outside="0"' in client.get(reverse("notifications:badge")).text
+
+
+def test_the_badge_says_how_many_notices_wait_in_words_that_agree_with_the_number(
+    client: Client, colleague: User, thread: Thread
+) -> None:
+    from notifications.actions import notify_filing_failure
+    from tests.conftest import write
+
+    for body in ["one", "two"]:
+        notify_filing_failure(message=write(thread, colleague, body), reason="Clio said no.")
+    client.force_login(colleague)
+    for html in [
+        client.get(reverse("messaging:conversation-list")).text,  # counted lazily for the page
+        client.get(reverse("notifications:badge")).text,
+    ]:
+        assert 'title="2 notices need your attention"' in html
+        assert ", 2 delivery notices</span>" in html
+
+
+def test_the_lists_own_refresh_brings_the_badge_up_to_date_in_the_same_answer(
+    client: Client, colleague: User, outside_my_scope: dict[str, Thread]
+) -> None:
+    client.force_login(colleague)
+    fragment = client.get(
+        reverse("messaging:conversation-list"), {"active": ""}, headers={"HX-Request": "true"}
+    ).text
+    assert re.search(r'<span id="unread-count" hx-swap-oob="true"[^>]*data-count="2"', fragment)
+    assert 'data-outside="1"' in fragment
+    page = client.get(reverse("messaging:conversation-list")).text
+    assert 'hx-swap-oob="true"' not in page.split('id="conversation-results"')[1]
