@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 from cms_sync.actions import connect_clio
 from hona.models import Organization, User
@@ -22,8 +22,8 @@ from tests.test_browser_workspace import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-DESK = {"width": 1366, "height": 800}
-PHONE = {"width": 390, "height": 844}
+DESK: ViewportSize = {"width": 1366, "height": 800}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 def many_unread_threads(
@@ -44,7 +44,7 @@ def test_a_long_list_scrolls_inside_its_pane_and_the_page_never_grows(
     owner: User,
     firm: Organization,
     make_contact: Callable[..., Contact],
-    viewport: dict[str, int],
+    viewport: ViewportSize,
 ) -> None:
     many_unread_threads(firm, make_contact)
     page.set_viewport_size(viewport)
@@ -67,7 +67,7 @@ def test_a_long_project_name_beside_a_contact_can_be_read_whole_by_mouse_and_key
     owner: User,
     firm: Organization,
     contact: Contact,
-    viewport: dict[str, int],
+    viewport: ViewportSize,
 ) -> None:
     name = "Kowalski Bankruptcy (Ch. 7) and the Creditors' Adversary Proceeding"
     add_contact_to_project(contact=contact, project=create_project(organization=firm, name=name))
