@@ -221,12 +221,15 @@ def test_the_live_list_keeps_the_open_thread_the_search_and_the_scroll(
     expect(page.locator(".conversation-row")).to_have_count(30)
     results.evaluate("box => { box.scrollTop = 300; }")
     page.evaluate("window.stillTheSamePage = true")
+    focused = page.locator(f"#conversation-link-{threads[12].pk}")
+    focused.evaluate("link => link.focus({preventScroll: true})")
 
     receive(threads[0], "A new one for the top")
     row = page.locator(".conversation-row", has_text="Client 00")
     expect(row).to_contain_text("A new one for the top", timeout=LIVE)
     expect(page.locator(".conversation-row.is-active")).to_contain_text(opened.contact.name)
     expect(search).to_have_value("client")
+    expect(focused).to_be_focused()  # a keyboard user's place in the list is kept
     assert results.evaluate("box => box.scrollTop") == 300
     assert page.evaluate("window.stillTheSamePage") is True
 

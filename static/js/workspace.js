@@ -624,9 +624,16 @@
     status.setAttribute("role", "status");
     results.parentNode.insertBefore(status, results);
     results.removeAttribute("aria-live");
+    // htmx inserts the new rows before removing the old, and the browser's scroll anchoring
+    // then moves the list: the list's own refresh puts it back where the reader left it.
+    var scrolledTo = 0;
+    results.addEventListener("htmx:beforeSwap", function (event) {
+      if (event.detail.target === results) scrolledTo = results.scrollTop;
+    });
     results.addEventListener("htmx:afterSwap", function (event) {
       if (event.detail.target !== results) return;
       if (event.detail.requestConfig && event.detail.requestConfig.elt.id === "conversation-live") {
+        results.scrollTop = scrolledTo;
         return; // the list refreshing itself: nothing to announce
       }
       var rows = results.querySelectorAll(".conversation-row").length;
