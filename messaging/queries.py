@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Generic, TypeVar
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
 
@@ -128,9 +128,15 @@ def conversation_page(
         threads = threads.filter(
             Q(last_message_at__lt=moment) | Q(last_message_at=moment, pk__lt=pk)
         )
+    mine = UnreadThread.objects.filter(user=user)
+    in_scope = mine if unread is None else unread
     rows = list(
         threads.select_related("contact", "current_project")
-        .annotate(is_unread=Exists(UnreadThread.objects.filter(user=user, thread=OuterRef("pk"))))
+        .annotate(
+            is_unread=Exists(mine.filter(thread=OuterRef("pk"))),
+            # An unread thread the notification scope leaves out has a dot but no badge count.
+            is_in_scope=Exists(in_scope.filter(thread=OuterRef("pk"))),
+        )
         .order_by("-last_message_at", "-pk")[: CONVERSATIONS_PAGE + 1]
     )
     next_cursor = None
@@ -138,6 +144,29 @@ def conversation_page(
         rows = rows[:CONVERSATIONS_PAGE]
         next_cursor = _encode_cursor(rows[-1].last_message_at, rows[-1].pk)
     return Page(rows, next_cursor)
+
+
+@dataclass(frozen=True)
+class HiddenMatches:
+    """How many threads a search matches outside "All": archived, and marked as spam."""
+
+    archived: int = 0
+    spam: int = 0
+
+
+def hidden_search_matches(user: User, search: str) -> HiddenMatches:
+    """The matches "All" leaves out, counted in one query, so a search can say where they are."""
+    if not search.strip():
+        return HiddenMatches()
+    counts = (
+        Thread.objects.for_user(user)
+        .filter(contact_search_q(search, prefix="contact__"))
+        .aggregate(
+            archived=Count("pk", filter=Q(is_archived=True, is_spam=False)),
+            spam=Count("pk", filter=Q(is_spam=True)),
+        )
+    )
+    return HiddenMatches(archived=counts["archived"] or 0, spam=counts["spam"] or 0)
 
 
 def get_thread_for_user(user: User, pk: int) -> Thread:

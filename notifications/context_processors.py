@@ -19,6 +19,7 @@ def unread_badge(request: HttpRequest) -> dict[str, Any]:
     return {
         "unread_count": SimpleLazyObject(lambda: counts()[0]),
         "notice_count": SimpleLazyObject(lambda: counts()[1]),
+        "unread_outside_count": SimpleLazyObject(lambda: counts()[2]),
         # Loaded with the user (no query): invite a new user to check their settings.
         "show_settings_banner": notification_setting(user, "saved_at") is None
         and notification_setting(user, "welcome_dismissed_at") is None,

@@ -3,7 +3,7 @@ scope each user's notification settings give their unread threads (alerts and di
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -69,17 +69,25 @@ def _count(queryset: object) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
-def badge_counts(user: User) -> tuple[int, int]:
-    """(unread threads, unread notices) in one query: two index-only counts."""
+class BadgeCounts(NamedTuple):
+    threads: int  # unread threads within the user's notification scope: the badge's number
+    notices: int
+    outside: int  # unread threads the scope leaves out: they have a dot in the list, not a count
+
+
+def badge_counts(user: User) -> BadgeCounts:
+    """The badge's numbers in one query: three index-only counts."""
     threads = scoped_unread(user).filter(user=OuterRef("pk"))
+    every = UnreadThread.objects.filter(user=OuterRef("pk"))
     notices = Notification.objects.filter(user=OuterRef("pk"), read_at__isnull=True)
     row = (
         User.objects.filter(pk=user.pk)
-        .annotate(threads=_count(threads), notices=_count(notices))
-        .values_list("threads", "notices")
+        .annotate(threads=_count(threads), notices=_count(notices), every=_count(every))
+        .values_list("threads", "notices", "every")
         .get()
     )
-    return int(row[0]), int(row[1])
+    scoped, every_unread = int(row[0]), int(row[2])
+    return BadgeCounts(scoped, int(row[1]), max(every_unread - scoped, 0))
 
 
 def unread_notices(user: User, *, limit: int = 20) -> list[Notification]:

@@ -25,11 +25,13 @@ from notifications.queries import badge_counts, unread_notices, unread_threads_f
 @require_GET
 def badge(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The badge alone: polled, and refreshed whenever a page says "unread-changed"."""
-    return render(
-        request,
-        "notifications/badge.html#unread-count",
-        dict(zip(("unread_count", "notice_count"), badge_counts(request.user), strict=True)),
-    )
+    counts = badge_counts(request.user)
+    context = {
+        "unread_count": counts.threads,
+        "notice_count": counts.notices,
+        "unread_outside_count": counts.outside,
+    }
+    return render(request, "notifications/badge.html#unread-count", context)
 
 
 @never_cache

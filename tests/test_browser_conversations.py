@@ -4,14 +4,17 @@ rows show, and how it keeps up with new messages while it is open."""
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
+from cms_sync.actions import connect_clio
 from hona.models import Organization, User
 from messaging.actions import add_contact_to_project
+from messaging.inbound import InboundSms, receive_sms
 from messaging.models import Contact, Thread
 from projects.actions import create_project
 from tests.conftest import receive
@@ -19,8 +22,8 @@ from tests.test_browser_workspace import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-DESK = {"width": 1366, "height": 800}
-PHONE = {"width": 390, "height": 844}
+DESK: ViewportSize = {"width": 1366, "height": 800}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 def many_unread_threads(
@@ -41,7 +44,7 @@ def test_a_long_list_scrolls_inside_its_pane_and_the_page_never_grows(
     owner: User,
     firm: Organization,
     make_contact: Callable[..., Contact],
-    viewport: dict[str, int],
+    viewport: ViewportSize,
 ) -> None:
     many_unread_threads(firm, make_contact)
     page.set_viewport_size(viewport)
@@ -64,7 +67,7 @@ def test_a_long_project_name_beside_a_contact_can_be_read_whole_by_mouse_and_key
     owner: User,
     firm: Organization,
     contact: Contact,
-    viewport: dict[str, int],
+    viewport: ViewportSize,
 ) -> None:
     name = "Kowalski Bankruptcy (Ch. 7) and the Creditors' Adversary Proceeding"
     add_contact_to_project(contact=contact, project=create_project(organization=firm, name=name))
@@ -143,3 +146,122 @@ def test_on_a_desk_the_thread_header_shows_everything_without_a_details_toggle(
     page.goto(f"{live_server.url}/conversations/{thread.pk}/")
     expect(page.locator(".thread-route")).to_be_visible()
     expect(page.locator("#thread-header").get_by_text("Details")).to_be_hidden()
+
+
+LIVE = 14_000  # ms: the list refreshes itself every 10 s
+
+
+def text_in(firm: Organization, phone: str, body: str) -> None:
+    """A client's text arriving through the real inbound path, as the webhook hands it over."""
+    received = receive_sms(
+        InboundSms(sid=f"SM{uuid.uuid4().hex}", to=firm.sms_number, from_=phone, body=body)
+    )
+    assert received.message is not None
+
+
+def test_the_list_shows_a_new_conversation_and_reorders_without_a_reload(
+    page: Page,
+    live_server: Any,
+    owner: User,
+    firm: Organization,
+    make_contact: Callable[..., Contact],
+) -> None:
+    older = make_contact(firm, "Olive Older", phone="+14155550101")
+    receive(older.thread, "An old question")
+    receive(make_contact(firm, "Nina Newer").thread, "A newer question")
+    sign_in(page, live_server, "owner")
+    names = page.locator(".conversation-row strong")
+    expect(names).to_have_text(["Nina Newer", "Olive Older"])
+    page.evaluate("window.stillTheSamePage = true")
+
+    summary = page.locator("[data-unread-summary]")
+    expect(summary).to_have_attribute("aria-label", "Messages: 2 unread conversations")
+
+    theirs = create_project(organization=firm, name="Someone else's case")
+    on_theirs = make_contact(firm, "Pat Other", projects=[theirs])
+    text_in(firm, "+14155550177", "Hello, I was referred to you")
+    receive(Thread.objects.get(contact=on_theirs), "For the other lawyer")
+    expect(names).to_have_text(
+        ["Pat Other", "(415) 555-0177", "Nina Newer", "Olive Older"], timeout=LIVE
+    )
+    expect(page.locator(".conversation-row").nth(1)).to_have_class(re.compile("is-unread"))
+    # The badge comes along in the same refresh, and says what its scope leaves out.
+    expect(summary).to_have_attribute(
+        "aria-label",
+        "Messages: 3 unread conversations in your notification scope · 1 more outside it",
+    )
+    expect(summary).to_have_attribute(
+        "title", "3 unread conversations in your notification scope · 1 more outside it"
+    )
+    expect(page.locator(".conversation-row", has_text="Pat Other")).to_have_class(
+        re.compile("is-outside-scope")
+    )
+
+    text_in(firm, "+14155550101", "Any news?")
+    expect(names.first).to_have_text("Olive Older", timeout=LIVE)
+    expect(page.locator(".conversation-row", has_text="Olive Older")).to_contain_text("Any news?")
+    assert page.evaluate("window.stillTheSamePage") is True
+
+
+def test_the_live_list_keeps_the_open_thread_the_search_and_the_scroll(
+    page: Page,
+    live_server: Any,
+    owner: User,
+    firm: Organization,
+    make_contact: Callable[..., Contact],
+) -> None:
+    threads = many_unread_threads(firm, make_contact, count=30)
+    opened = threads[10]
+    sign_in(page, live_server, "owner")
+    page.goto(f"{live_server.url}/conversations/{opened.pk}/")
+    search = page.get_by_label("Search by contact")
+    search.fill("client")
+    search.press("Enter")
+    results = page.locator("#conversation-results")
+    expect(page.locator(".conversation-row")).to_have_count(30)
+    results.evaluate("box => { box.scrollTop = 300; }")
+    page.evaluate("window.stillTheSamePage = true")
+    focused = page.locator(f"#conversation-link-{threads[12].pk}")
+    focused.evaluate("link => link.focus({preventScroll: true})")
+
+    receive(threads[0], "A new one for the top")
+    row = page.locator(".conversation-row", has_text="Client 00")
+    expect(row).to_contain_text("A new one for the top", timeout=LIVE)
+    expect(page.locator(".conversation-row.is-active")).to_contain_text(opened.contact.name)
+    expect(search).to_have_value("client")
+    expect(focused).to_be_focused()  # a keyboard user's place in the list is kept
+    assert results.evaluate("box => box.scrollTop") == 300
+    assert page.evaluate("window.stillTheSamePage") is True
+
+
+def test_on_a_phone_the_documents_picker_lists_tickable_documents_above_its_send_button(
+    page: Page,
+    live_server: Any,
+    fake_clio: Any,
+    firm: Organization,
+    owner: User,
+    thread: Thread,
+) -> None:
+    project = create_project(organization=firm, name="Doe v. Acme", cms_case_id="1001")
+    add_contact_to_project(contact=thread.contact, project=project)
+    connect_clio(organization=firm, user=owner, code="good-code", redirect_uri="http://x/cb")
+    for name in ["signed-lease.pdf", "Settlement agreement, final draft (countersigned).pdf"]:
+        fake_clio.add_document(1001, name, b"%PDF-1.4 " + name.encode(), "application/pdf")
+    page.set_viewport_size(PHONE)
+    sign_in(page, live_server, "owner")
+    page.goto(f"{live_server.url}/conversations/{thread.pk}/")
+    page.wait_for_load_state("load")
+    page.get_by_label("Add a file, template or link").click()
+    page.get_by_role("button", name="Attach file from integration").click()
+    picker = page.get_by_role("dialog", name="Attach file from Doe v. Acme")
+    expect(picker.get_by_role("status")).to_contain_text("Loading documents from Clio")
+    lease = picker.get_by_role("checkbox", name=re.compile("signed-lease.pdf"))
+    expect(lease).to_be_visible(timeout=10_000)
+    picker.get_by_text("signed-lease.pdf").click()  # the whole row ticks it
+    expect(lease).to_be_checked()
+    assert picker.locator(".documents-list li").first.evaluate(
+        "li => getComputedStyle(li).listStyleType === 'none' || "
+        "getComputedStyle(li.parentElement).listStyleType === 'none'"
+    )
+    expect(picker.get_by_role("button", name="Send chosen documents")).to_be_in_viewport(ratio=1)
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0

@@ -44,8 +44,10 @@ def test_a_narrower_scope_keeps_another_projects_message_off_my_badge_but_not_my
     receive(Thread.objects.get(contact=contact), "A question about the other case")
     page.goto(f"{live_server.url}/conversations/")
     expect(page.locator("[data-unread-summary]")).to_have_attribute(
-        "aria-label", "Messages: no unread conversations"
+        "aria-label",
+        "Messages: no unread conversations in your notification scope · 1 more outside it",
     )
+    expect(page.locator(".scope-note")).to_contain_text("1 unread conversation is outside")
     expect(page.locator(".conversation-row", has_text="Sam Other")).to_be_visible()  # still in All
 
     assert [m.to for m in mail.outbox] == [[owner.email]]

@@ -32,12 +32,22 @@ def list_context(request: AuthenticatedHttpRequest) -> dict[str, Any]:
         cursor=request.GET.get("cursor"),
         unread=scoped_unread(request.user),  # the Unread filter obeys the notification scope
     )
+    hidden = (
+        queries.hidden_search_matches(request.user, search)
+        if current is ConversationFilter.ALL and not request.GET.get("cursor")
+        else queries.HiddenMatches()
+    )
+    active = request.GET.get("active", "")
     return {
+        # The open thread's row, when the list refreshes itself beside it.
+        "active_pk": int(active) if active.isdigit() else None,
+        "hidden_matches": hidden,
         "filters": list(ConversationFilter),
         "current_filter": current,
         "search": search,
         "page": page,
         "is_first_page": not request.GET.get("cursor"),
+        "page_size": queries.CONVERSATIONS_PAGE,
     }
 
 

@@ -704,8 +704,18 @@
     status.setAttribute("role", "status");
     results.parentNode.insertBefore(status, results);
     results.removeAttribute("aria-live");
+    // htmx inserts the new rows before removing the old, and the browser's scroll anchoring
+    // then moves the list: the list's own refresh puts it back where the reader left it.
+    var scrolledTo = 0;
+    results.addEventListener("htmx:beforeSwap", function (event) {
+      if (event.detail.target === results) scrolledTo = results.scrollTop;
+    });
     results.addEventListener("htmx:afterSwap", function (event) {
       if (event.detail.target !== results) return;
+      if (event.detail.requestConfig && event.detail.requestConfig.elt.id === "conversation-live") {
+        results.scrollTop = scrolledTo;
+        return; // the list refreshing itself: nothing to announce
+      }
       var rows = results.querySelectorAll(".conversation-row").length;
       var more = results.querySelector(".load-more");
       status.textContent = rows
@@ -723,18 +733,39 @@
     }
   }
 
+  // The list's own refresh (#conversation-live) waits while the tab is hidden, the list is not
+  // shown (a thread on a phone) or more than its first page has been loaded.
+  document.addEventListener("htmx:confirm", function (event) {
+    var poller = event.target;
+    if (!poller || poller.id !== "conversation-live") return;
+    var results = document.getElementById("conversation-results");
+    var rows = results ? results.querySelectorAll(".conversation-row").length : 0;
+    if (
+      document.hidden ||
+      !results ||
+      !results.offsetParent ||
+      rows > (parseInt(poller.dataset.pageSize, 10) || 50)
+    ) {
+      event.preventDefault();
+    }
+  });
+
   /* Unread badge ------------------------------------------------------------------------------ */
 
   function syncUnread(count) {
     var n = parseInt(count.dataset.count, 10) || 0;
+    var outside = parseInt(count.dataset.outside, 10) || 0;
     var summary = count.closest("summary") || document.querySelector("[data-unread-summary]");
     if (summary) {
-      summary.setAttribute(
-        "aria-label",
-        n > 0
-          ? "Messages: " + n + " unread conversation" + (n === 1 ? "" : "s")
-          : "Messages: no unread conversations"
-      );
+      // The same words as notifications/badge.html#unread-words.
+      var words = n > 0 ? n + " unread conversation" + (n === 1 ? "" : "s") : "no unread conversations";
+      if (outside > 0) {
+        words += " in your notification scope · " + outside + " more outside it";
+        summary.setAttribute("title", words);
+      } else {
+        summary.removeAttribute("title");
+      }
+      summary.setAttribute("aria-label", "Messages: " + words);
     }
     var title = document.title.replace(/^\(\d+\+?\)\s/, "");
     document.title = n > 0 ? "(" + n + ") " + title : title;

@@ -204,11 +204,12 @@ def test_the_list_costs_the_same_queries_for_3_or_60_threads(
 
     add(3, "A")
     signed_in.get(LIST, params)
-    # session, user + firm, badge count, one page of threads
-    with django_assert_max_num_queries(4):
+    # session, user + firm, badge count, one page of threads (+ a search's hidden matches)
+    most = 5 if "q" in params else 4
+    with django_assert_max_num_queries(most):
         signed_in.get(LIST, params)
     add(60, "B")
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(most):
         signed_in.get(LIST, params)
 
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from django.test import Client
 from django.urls import reverse
 
 from hona.models import Organization, User
 from messaging import actions
 from messaging.models import Contact, Thread
+from notifications.actions import save_own_settings
 from projects.actions import create_project
 from tests.conftest import receive
 
@@ -64,5 +67,78 @@ def test_the_badge_and_its_list_cost_a_fixed_number_of_queries(
     client.force_login(colleague)
     with django_assert_max_num_queries(3):  # session, user + firm, the count
         client.get(reverse("notifications:badge"))
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):  # + the threads, the notices, the counts
         client.get(reverse("notifications:unread-list"), headers={"HX-Request": "true"})
+
+
+@pytest.fixture
+def outside_my_scope(
+    firm: Organization, owner: User, colleague: User, make_contact: Callable[..., Contact]
+) -> dict[str, Thread]:
+    """The colleague counts only their projects (the default); one message is on another's."""
+    mine = create_project(organization=firm, name="Mine", assigned_staff=[colleague])
+    theirs = create_project(organization=firm, name="Theirs", assigned_staff=[owner])
+    threads = {
+        "mine": Thread.objects.get(contact=make_contact(firm, "On Mine", projects=[mine])),
+        "theirs": Thread.objects.get(contact=make_contact(firm, "On Theirs", projects=[theirs])),
+        "no project": make_contact(firm, "No Project").thread,
+    }
+    for thread in threads.values():
+        receive(thread)
+    return threads
+
+
+def test_the_badge_says_how_many_unread_conversations_are_outside_my_scope(
+    client: Client, colleague: User, outside_my_scope: dict[str, Thread]
+) -> None:
+    client.force_login(colleague)
+    page = client.get(reverse("messaging:conversation-list")).text
+    label = "2 unread conversations in your notification scope · 1 more outside it"
+    assert f'aria-label="Messages: {label}"' in page
+    assert f'title="{label}"' in page
+    polled = client.get(reverse("notifications:badge")).text
+    assert 'data-count="2"' in polled and 'data-outside="1"' in polled
+    panel = client.get(reverse("notifications:unread-list"), headers={"HX-Request": "true"}).text
+    assert "1 more unread conversation is outside your notification scope" in panel
+    assert reverse("notifications:settings") in panel
+
+
+def test_with_everything_in_scope_the_badge_says_nothing_more(
+    client: Client, owner: User, outside_my_scope: dict[str, Thread]
+) -> None:
+    save_own_settings(user=owner, form_data={"scope": "all"})
+    client.force_login(owner)
+    page = client.get(reverse("messaging:conversation-list")).text
+    assert 'aria-label="Messages: 3 unread conversations"' in page
+    assert "outside your notification scope" not in page
+    assert 'data-outside="0"' in client.get(reverse("notifications:badge")).text
+
+
+def test_the_badge_says_how_many_notices_wait_in_words_that_agree_with_the_number(
+    client: Client, colleague: User, thread: Thread
+) -> None:
+    from notifications.actions import notify_filing_failure
+    from tests.conftest import write
+
+    for body in ["one", "two"]:
+        notify_filing_failure(message=write(thread, colleague, body), reason="Clio said no.")
+    client.force_login(colleague)
+    for html in [
+        client.get(reverse("messaging:conversation-list")).text,  # counted lazily for the page
+        client.get(reverse("notifications:badge")).text,
+    ]:
+        assert 'title="2 notices need your attention"' in html
+        assert ", 2 delivery notices</span>" in html
+
+
+def test_the_lists_own_refresh_brings_the_badge_up_to_date_in_the_same_answer(
+    client: Client, colleague: User, outside_my_scope: dict[str, Thread]
+) -> None:
+    client.force_login(colleague)
+    fragment = client.get(
+        reverse("messaging:conversation-list"), {"active": ""}, headers={"HX-Request": "true"}
+    ).text
+    assert re.search(r'<span id="unread-count" hx-swap-oob="true"[^>]*data-count="2"', fragment)
+    assert 'data-outside="1"' in fragment
+    page = client.get(reverse("messaging:conversation-list")).text
+    assert 'hx-swap-oob="true"' not in page.split('id="conversation-results"')[1]
