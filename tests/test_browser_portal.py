@@ -270,3 +270,43 @@ def test_a_reply_stored_whose_answer_was_lost_is_not_stored_twice_on_retry(
     expect(reply).to_contain_text("Sent")
     expect(reply).to_have_count(1)
     assert Message.objects.filter(body="Did this arrive?").count() == 1
+
+
+@pytest.mark.parametrize("width,height", [(1366, 800), (390, 844)])
+def test_the_plus_button_beside_the_message_box_attaches_a_file_that_can_be_removed(
+    page: Page, live_server: Any, thread: Thread, settings: Any, width: int, height: int
+) -> None:
+    """The help article and the firm's template tell clients: "Select the (+) button next to
+    the messaging box, attach your file, and send it.\""""
+    settings.PUBLIC_BASE_URL = live_server.url
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(portal_url(thread.contact))
+    plus = page.get_by_role("button", name="Attach a file")
+    expect(plus).to_be_visible()
+    expect(plus.locator("svg.icon-plus")).to_be_visible()
+    box = plus.bounding_box()
+    assert box is not None and box["width"] >= 40 and box["height"] >= 40  # a finger's size
+
+    with page.expect_file_chooser() as chooser:
+        plus.click()
+    chooser.value.set_files(
+        [FilePayload(name="signed-lease.pdf", mimeType="application/pdf", buffer=samples.PDF)]
+    )
+    chosen = page.locator(".composer-file", has_text="signed-lease.pdf")
+    expect(chosen).to_be_visible()
+    chosen.get_by_role("button", name="Remove signed-lease.pdf").click()
+    expect(chosen).to_have_count(0)
+    assert page.evaluate("document.getElementById('portal-files').files.length") == 0
+
+    # By keyboard: the (+) takes focus and opens the chooser with Enter.
+    plus.focus()
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Enter")
+    chooser.value.set_files(
+        [FilePayload(name="photo.png", mimeType="image/png", buffer=samples.PNG)]
+    )
+    expect(page.locator(".composer-file", has_text="photo.png")).to_be_visible()
+    page.get_by_role("button", name="Send").click()
+    expect(
+        page.locator("#message-list li[id] .attachment-name", has_text="photo.png")
+    ).to_be_visible()
