@@ -281,14 +281,19 @@ def test_the_plus_button_beside_the_message_box_attaches_a_file_that_can_be_remo
     settings.PUBLIC_BASE_URL = live_server.url
     page.set_viewport_size({"width": width, "height": height})
     page.goto(portal_url(thread.contact))
+    # Playwright catches file choosers only once it listens for them: listen from the start,
+    # or a chooser opened in the same instant as the listener can slip past it.
+    page.on("filechooser", lambda chooser: None)
     plus = page.get_by_role("button", name="Attach a file")
     expect(plus).to_be_visible()
     expect(plus.locator("svg.icon-plus")).to_be_visible()
     box = plus.bounding_box()
     assert box is not None and box["width"] >= 40 and box["height"] >= 40  # a finger's size
 
+    # By keyboard: the (+) takes focus and opens the chooser with Enter.
+    plus.focus()
     with page.expect_file_chooser() as chooser:
-        plus.click()
+        page.keyboard.press("Enter")
     chooser.value.set_files(
         [FilePayload(name="signed-lease.pdf", mimeType="application/pdf", buffer=samples.PDF)]
     )
@@ -298,10 +303,9 @@ def test_the_plus_button_beside_the_message_box_attaches_a_file_that_can_be_remo
     expect(chosen).to_have_count(0)
     assert page.evaluate("document.getElementById('portal-files').files.length") == 0
 
-    # By keyboard: the (+) takes focus and opens the chooser with Enter.
-    plus.focus()
+    # By a tap.
     with page.expect_file_chooser() as chooser:
-        page.keyboard.press("Enter")
+        plus.click()
     chooser.value.set_files(
         [FilePayload(name="photo.png", mimeType="image/png", buffer=samples.PNG)]
     )
