@@ -314,3 +314,40 @@ def test_the_plus_button_beside_the_message_box_attaches_a_file_that_can_be_remo
     expect(
         page.locator("#message-list li[id] .attachment-name", has_text="photo.png")
     ).to_be_visible()
+
+
+def _share_of_screen(page: Page) -> float:
+    """How much of the screen's height shows messages: the scroll box, as far as it is on the
+    screen and not under the message box."""
+    return float(
+        page.evaluate(
+            """(() => {
+              const box = document.querySelector('.message-scroll').getBoundingClientRect();
+              const composer = document.querySelector('#portal-composer').getBoundingClientRect();
+              const bottom = Math.min(box.bottom, composer.top, window.innerHeight);
+              return (bottom - Math.max(box.top, 0)) / window.innerHeight;
+            })()"""
+        )
+    )
+
+
+def test_on_a_phone_the_messages_get_most_of_the_screen(
+    page: Page, live_server: Any, owner: User, thread: Thread, settings: Any
+) -> None:
+    settings.PUBLIC_BASE_URL = live_server.url
+    _long_conversation(thread, owner, count=20)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(portal_url(thread.contact))
+    assert _share_of_screen(page) >= 0.6
+    # Still while writing two lines with a file chosen.
+    page.get_by_label("Message to Demo Law").fill(
+        "Here is the lease.\n" + "And the photo of page 2, which was hard to read.\n" * 8
+    )
+    page.locator("#portal-files").set_input_files(
+        [FilePayload(name="lease-page-2.png", mimeType="image/png", buffer=samples.PNG)]
+    )
+    expect(page.locator(".composer-file", has_text="lease-page-2.png")).to_be_visible()
+    assert _share_of_screen(page) >= 0.6
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    # A portal message is not a text: the counter says characters, not SMS segments.
+    expect(page.locator("#portal-counter")).to_have_text("411 / 1600 characters")

@@ -127,7 +127,7 @@
       var text = info.chars + " / " + maxLength + " characters";
       if (over > 0) {
         text += " · " + over + " character" + (over === 1 ? "" : "s") + " over the limit";
-      } else if (info.segments > 0) {
+      } else if (info.segments > 0 && !form.hasAttribute("data-composer-no-segments")) {
         text += " · " + info.segments + " SMS (" + info.encoding + ")";
       }
       if (counter) {
