@@ -15,7 +15,7 @@ from django.utils import timezone
 from playwright.sync_api import Browser, FilePayload, Page, Route, expect
 
 from hona.models import User
-from messaging import actions
+from messaging import actions, uploads
 from messaging.models import Attachment, Message, Thread
 from messaging.portal import portal_url
 from messaging.sms import MemoryBackend
@@ -351,3 +351,123 @@ def test_on_a_phone_the_messages_get_most_of_the_screen(
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     # A portal message is not a text: the counter says characters, not SMS segments.
     expect(page.locator("#portal-counter")).to_have_text("411 / 1600 characters")
+
+
+def test_a_reply_is_sent_by_keyboard_alone(
+    page: Page, live_server: Any, owner: User, thread: Thread, settings: Any
+) -> None:
+    settings.PUBLIC_BASE_URL = live_server.url
+    _long_conversation(thread, owner, count=3)
+    page.goto(portal_url(thread.contact))
+    box = page.get_by_label("Message to Demo Law")
+    for _ in range(6):
+        page.keyboard.press("Tab")
+        if box.evaluate("el => el === document.activeElement"):
+            break
+    expect(box).to_be_focused()
+    page.keyboard.type("Typed without a mouse.")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Send")).to_be_focused()
+    page.keyboard.press("Enter")
+    reply = page.locator("#message-list li[id]", has_text="Typed without a mouse.")
+    expect(reply).to_contain_text("Sent")
+    expect(box).to_have_value("")
+    # Ctrl+Enter sends from the message box too.
+    box.focus()
+    page.keyboard.type("And a second one.")
+    page.keyboard.press("Control+Enter")
+    expect(page.locator("#message-list li[id]", has_text="And a second one.")).to_be_visible()
+
+
+@pytest.mark.parametrize("width,height", [(1366, 800), (390, 844)])
+def test_portal_pages_have_no_console_errors_or_failed_requests(
+    page: Page,
+    live_server: Any,
+    owner: User,
+    thread: Thread,
+    settings: Any,
+    width: int,
+    height: int,
+) -> None:
+    settings.PUBLIC_BASE_URL = live_server.url
+    settings.SMS_BACKEND = "memory"
+    problems: list[str] = []
+    # The "link ended" pages answer 403 on purpose: the only 4xx expected here.
+    intended = {f"{live_server.url}/portal/", f"{live_server.url}/p/"}
+    downloads: list[str] = []
+
+    def is_intended(url: str) -> bool:
+        return any(url.startswith(u) for u in intended)
+
+    def logged(message: Any) -> None:
+        if message.type != "error":
+            return
+        if message.text.endswith("status of 403 (Forbidden)") and is_intended(
+            message.location.get("url", "")
+        ):
+            return  # Chromium's own line for the 403 page above
+        problems.append(f"console: {message.text} ({message.location.get('url')})")
+
+    failures: list[tuple[str, str, str]] = []
+
+    def failed(request: Any) -> None:
+        failures.append((request.method, request.url, request.failure or ""))
+
+    def answered(response: Any) -> None:
+        if response.status < 400:
+            return
+        page_load = response.request.resource_type == "document"
+        if response.status == 403 and page_load and is_intended(response.url):
+            return
+        problems.append(f"{response.status}: {response.request.method} {response.url}")
+
+    page.on("console", logged)
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on("download", lambda download: downloads.append(download.url))
+    page.on("requestfailed", failed)
+
+    page.on("response", answered)
+    page.set_viewport_size({"width": width, "height": height})
+    actions.record_message(
+        thread=thread,
+        direction="out",
+        body="The retainer, to sign.",
+        channel="sms",
+        status="delivered",
+        sender=owner,
+        files=[uploads.NewFile("retainer.pdf", samples.PDF)],
+    )
+    long_ago = time.time() - (settings.PORTAL_LINK_MAX_AGE_DAYS + 1) * 86400
+    with mock.patch("django.core.signing.time.time", return_value=long_ago):
+        expired = portal_url(thread.contact)
+
+    # The ended page: no portal session in this browser yet.
+    page.goto(f"{live_server.url}/portal/")
+    expect(page.get_by_role("heading", name="Please open your link again")).to_be_visible()
+    # An expired link, and asking for a new one.
+    page.goto(expired)
+    expect(page.get_by_role("heading", name="This link no longer works")).to_be_visible()
+    page.get_by_role("button", name="Send me a new link").click()
+    expect(page.get_by_text("We are texting a new link")).to_be_visible()
+    # The thread: read, send a reply with a file, wait for a live update, open the file.
+    page.goto(portal_url(thread.contact))
+    expect(page.get_by_text("The retainer, to sign.")).to_be_visible()
+    page.locator("#portal-files").set_input_files(
+        [FilePayload(name="signed.pdf", mimeType="application/pdf", buffer=samples.PDF)]
+    )
+    page.get_by_label("Message to Demo Law").fill("Signed and attached.")
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator("#message-list li[id]", has_text="Signed and attached.")).to_contain_text(
+        "Sent"
+    )
+    with page.expect_download():
+        page.locator(".attachment-file", has_text="retainer.pdf").click()
+    with page.expect_response(lambda r: "/portal/updates/" in r.url, timeout=15_000):
+        pass
+    # A link to a file becomes a download: Chromium stops it as a page load, on purpose.
+    problems += [
+        f"failed: {method} {url} {why}"
+        for method, url, why in failures
+        if not (url in downloads and why == "net::ERR_ABORTED")
+    ]
+    assert problems == []
