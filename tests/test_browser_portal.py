@@ -144,6 +144,14 @@ def test_a_client_with_an_expired_link_gets_a_new_one_by_text_and_it_opens_the_t
     expect(page.locator("#message-list li", has_text="here is your new link")).to_be_visible()
 
 
+@pytest.fixture(params=[(1366, 800), (390, 844)], ids=["desktop", "phone"])
+def screen(request: pytest.FixtureRequest, page: Page) -> dict[str, int]:
+    """The page at a desktop's size, then at a phone's."""
+    width, height = request.param
+    page.set_viewport_size({"width": width, "height": height})
+    return {"width": width, "height": height}
+
+
 def _long_conversation(thread: Thread, owner: User, count: int = 60) -> None:
     start = timezone.now() - datetime.timedelta(days=3)
     for n in range(count):
@@ -168,19 +176,16 @@ def _scrolled_to_bottom(page: Page) -> bool:
     )
 
 
-@pytest.mark.parametrize("width,height", [(1366, 800), (390, 844)])
 def test_the_portal_opens_at_the_newest_message(
     page: Page,
     live_server: Any,
     owner: User,
     thread: Thread,
     settings: Any,
-    width: int,
-    height: int,
+    screen: dict[str, int],
 ) -> None:
     settings.PUBLIC_BASE_URL = live_server.url
     _long_conversation(thread, owner)
-    page.set_viewport_size({"width": width, "height": height})
     page.goto(portal_url(thread.contact))
     expect(page.get_by_text("Message number 59 about the case.")).to_be_in_viewport()
     expect(page.get_by_text("Message number 20 about the case.")).not_to_be_in_viewport()
@@ -272,14 +277,12 @@ def test_a_reply_stored_whose_answer_was_lost_is_not_stored_twice_on_retry(
     assert Message.objects.filter(body="Did this arrive?").count() == 1
 
 
-@pytest.mark.parametrize("width,height", [(1366, 800), (390, 844)])
 def test_the_plus_button_beside_the_message_box_attaches_a_file_that_can_be_removed(
-    page: Page, live_server: Any, thread: Thread, settings: Any, width: int, height: int
+    page: Page, live_server: Any, thread: Thread, settings: Any, screen: dict[str, int]
 ) -> None:
     """The help article and the firm's template tell clients: "Select the (+) button next to
     the messaging box, attach your file, and send it.\""""
     settings.PUBLIC_BASE_URL = live_server.url
-    page.set_viewport_size({"width": width, "height": height})
     page.goto(portal_url(thread.contact))
     # Playwright catches file choosers only once it listens for them: listen from the start,
     # or a chooser opened in the same instant as the listener can slip past it.
@@ -379,15 +382,13 @@ def test_a_reply_is_sent_by_keyboard_alone(
     expect(page.locator("#message-list li[id]", has_text="And a second one.")).to_be_visible()
 
 
-@pytest.mark.parametrize("width,height", [(1366, 800), (390, 844)])
 def test_portal_pages_have_no_console_errors_or_failed_requests(
     page: Page,
     live_server: Any,
     owner: User,
     thread: Thread,
     settings: Any,
-    width: int,
-    height: int,
+    screen: dict[str, int],
 ) -> None:
     settings.PUBLIC_BASE_URL = live_server.url
     settings.SMS_BACKEND = "memory"
@@ -427,7 +428,6 @@ def test_portal_pages_have_no_console_errors_or_failed_requests(
     page.on("requestfailed", failed)
 
     page.on("response", answered)
-    page.set_viewport_size({"width": width, "height": height})
     actions.record_message(
         thread=thread,
         direction="out",
