@@ -471,3 +471,16 @@ def test_portal_pages_have_no_console_errors_or_failed_requests(
         if not (url in downloads and why == "net::ERR_ABORTED")
     ]
     assert problems == []
+
+
+def test_a_reply_after_the_page_ended_says_to_open_the_latest_link_instead_of_retry(
+    page: Page, live_server: Any, thread: Thread, settings: Any
+) -> None:
+    settings.PUBLIC_BASE_URL = live_server.url
+    page.goto(portal_url(thread.contact))
+    page.context.clear_cookies()  # the session is gone, as when its link is revoked
+    page.get_by_label("Message to Demo Law").fill("Still there?")
+    page.get_by_role("button", name="Send").click()
+    reply = page.locator("#message-list li", has_text="Still there?")
+    expect(reply).to_contain_text("Failed: this page has ended. Open the link in your latest")
+    expect(reply.get_by_role("button", name="Retry")).to_have_count(0)

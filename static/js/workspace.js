@@ -197,7 +197,7 @@
       if (!fileList || !fileInput) return;
       fileList.textContent = "";
       var clip = form.querySelector(".icon-paperclip");
-      var close = dialog && dialog.querySelector(".icon-close");
+      var close = (dialog && dialog.querySelector(".icon-close")) || form.querySelector(".icon-close");
       Array.prototype.forEach.call(fileInput.files, function (file, index) {
         var item = document.createElement("li");
         item.className = "composer-file";
