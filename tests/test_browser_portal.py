@@ -128,6 +128,7 @@ def test_a_client_with_an_expired_link_gets_a_new_one_by_text_and_it_opens_the_t
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(expired)
     expect(page.get_by_role("heading", name="This link no longer works")).to_be_visible()
+    expect(page.locator(".portal-firm")).to_have_text("Demo Law")  # whose link it was
     page.get_by_role("button", name="Send me a new link").click()
     expect(
         page.get_by_text("We are texting a new link to your phone number on file.")
@@ -482,5 +483,6 @@ def test_a_reply_after_the_page_ended_says_to_open_the_latest_link_instead_of_re
     page.get_by_label("Message to Demo Law").fill("Still there?")
     page.get_by_role("button", name="Send").click()
     reply = page.locator("#message-list li", has_text="Still there?")
-    expect(reply).to_contain_text("Failed: this page has ended. Open the link in your latest")
+    expect(reply).to_contain_text("Failed")
+    expect(reply).to_contain_text("This page has ended. Open the link in your latest text")
     expect(reply.get_by_role("button", name="Retry")).to_have_count(0)
