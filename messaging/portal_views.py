@@ -102,7 +102,12 @@ def portal_open(request: HttpRequest, token: str) -> HttpResponseBase:
             if invalid.contact_id
             else None
         )
-        context: dict[str, Any] = {"contact": contact, "reason": str(invalid), "sent": None}
+        context: dict[str, Any] = {
+            "contact": contact,
+            "firm": contact.organization if contact else None,
+            "reason": str(invalid),
+            "sent": None,
+        }
         if request.method == "POST" and contact is not None:
             if allow(f"portal:renew:{contact.pk}", limit=3, window=3600) and not _throttled(
                 request, "renew", limit=10, window=3600

@@ -176,6 +176,15 @@
           setState(bubble, "sent", "Sent");
         }
         scrollDown();
+      } else if (event.detail.xhr && event.detail.xhr.status === 403) {
+        // The page's session ended (the link was replaced or stopped): a retry cannot work.
+        setState(bubble, "failed", "Failed");
+        bubble.querySelector("[data-pending-retry]").hidden = true;
+        var why = document.createElement("p");
+        why.className = "message-meta message-why";
+        why.textContent =
+          "This page has ended. Open the link in your latest text or email from us, and send it again.";
+        bubble.appendChild(why);
       } else {
         setState(bubble, "failed", "Failed");
         bubble.querySelector("[data-pending-retry]").focus({ preventScroll: true });

@@ -175,7 +175,7 @@
       var text = info.chars + " / " + maxLength + " characters";
       if (over > 0) {
         text += " · " + over + " character" + (over === 1 ? "" : "s") + " over the limit";
-      } else if (info.segments > 0) {
+      } else if (info.segments > 0 && !form.hasAttribute("data-composer-no-segments")) {
         text += " · " + info.segments + " SMS (" + info.encoding + ")";
       }
       if (counter) {
@@ -252,7 +252,7 @@
       if (!fileList || !fileInput) return;
       fileList.textContent = "";
       var clip = form.querySelector(".icon-paperclip");
-      var close = dialog && dialog.querySelector(".icon-close");
+      var close = (dialog && dialog.querySelector(".icon-close")) || form.querySelector(".icon-close");
       Array.prototype.forEach.call(fileInput.files, function (file, index) {
         var item = document.createElement("li");
         item.className = "composer-file";
