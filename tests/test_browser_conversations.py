@@ -265,3 +265,20 @@ def test_on_a_phone_the_documents_picker_lists_tickable_documents_above_its_send
     )
     expect(picker.get_by_role("button", name="Send chosen documents")).to_be_in_viewport(ratio=1)
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+
+
+def test_a_not_filed_receipt_reads_as_one_sentence(
+    page: Page, live_server: Any, owner: User, firm: Organization, thread: Thread
+) -> None:
+    project = create_project(organization=firm, name="Estate of Margaret Bell", cms_case_id="77")
+    add_contact_to_project(contact=thread.contact, project=project)
+    thread.refresh_from_db()
+    receive(thread, "Did you get the will?")
+    page.set_viewport_size(PHONE)
+    sign_in(page, live_server, "owner")
+    page.goto(f"{live_server.url}/conversations/{thread.pk}/")
+    receipt = page.locator("li.message-in .filing-receipt")
+    expect(receipt).to_have_text("Not filed: your CMS integration is not active (connect it).")
+    line = receipt.evaluate("p => parseFloat(getComputedStyle(p).lineHeight)")
+    # Two lines at a phone's width, not three with "(" stranded on a line of its own.
+    assert receipt.evaluate("p => p.getBoundingClientRect().height") < 2.5 * line
