@@ -265,3 +265,23 @@ def test_on_a_phone_the_documents_picker_lists_tickable_documents_above_its_send
     )
     expect(picker.get_by_role("button", name="Send chosen documents")).to_be_in_viewport(ratio=1)
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+
+
+def test_a_not_filed_receipt_reads_as_one_sentence(
+    page: Page, live_server: Any, owner: User, firm: Organization, thread: Thread
+) -> None:
+    # (An integration that is off is said once, in the header: the receipt names other causes.)
+    project = create_project(organization=firm, name="Estate of Margaret Bell")
+    add_contact_to_project(contact=thread.contact, project=project)
+    thread.refresh_from_db()
+    receive(thread, "Did you get the will?")
+    page.set_viewport_size(PHONE)
+    sign_in(page, live_server, "owner")
+    page.goto(f"{live_server.url}/conversations/{thread.pk}/")
+    receipt = page.locator("li.message-in .filing-receipt")
+    expect(receipt).to_have_text(
+        "Not filed: Estate of Margaret Bell is not linked to a case in your CMS."
+    )
+    line = receipt.evaluate("p => parseFloat(getComputedStyle(p).lineHeight)")
+    # Two lines at a phone's width, not more with words stranded on lines of their own.
+    assert receipt.evaluate("p => p.getBoundingClientRect().height") < 2.5 * line

@@ -8,8 +8,9 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.templatetags.static import static
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import reverse
+from django.views.defaults import bad_request, permission_denied
 
 from hona.models import User
 from messaging.models import Contact
@@ -61,3 +62,15 @@ def test_the_server_error_page_links_the_icon_by_a_fixed_path(settings: Any) -> 
     # Rendered without context or the static manifest, as Django does when something broke.
     html = render_to_string("500.html")
     assert '<link rel="icon" href="/static/img/favicon.svg" type="image/svg+xml">' in html
+
+
+@pytest.mark.parametrize(
+    ("handler", "status"), [(permission_denied, 403), (bad_request, 400)], ids=["403", "400"]
+)
+def test_the_other_error_pages_are_ours_and_link_the_icon(
+    rf: RequestFactory, db: None, handler: Any, status: int
+) -> None:
+    response = handler(rf.get("/somewhere/"), exception=Exception("refused"))
+    assert response.status_code == status
+    html = response.content.decode()
+    assert links_the_icon(html) and "Go to Hona Messaging" in html
