@@ -8,6 +8,8 @@ REDIS_URL; the TLS-only settings follow PUBLIC_BASE_URL so the same file also ru
 from __future__ import annotations
 
 import ipaddress
+import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -125,8 +127,9 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"}
     # Tests get a file too, not SQLite's shared in-memory database: there the browser tests' live
     # server threads and the page's own polling share one connection and collide ("database
-    # table is locked"); with a file each thread has its own connection and waits its turn.
-    _db["TEST"] = {"NAME": str(Path(_db["NAME"]).with_name("test_" + Path(_db["NAME"]).name))}
+    # table is locked"); with a file each thread has its own connection and waits its turn. One
+    # file per test run, in the temporary folder, so two runs never share one.
+    _db["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"hona-test-{os.getpid()}.sqlite3")}
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

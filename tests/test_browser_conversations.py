@@ -285,3 +285,31 @@ def test_a_not_filed_receipt_reads_as_one_sentence(
     line = receipt.evaluate("p => parseFloat(getComputedStyle(p).lineHeight)")
     # Two lines at a phone's width, not more with words stranded on lines of their own.
     assert receipt.evaluate("p => p.getBoundingClientRect().height") < 2.5 * line
+
+
+def test_on_a_phone_a_thread_not_being_filed_says_so_and_the_messages_keep_the_screen(
+    page: Page, live_server: Any, owner: User, firm: Organization, thread: Thread
+) -> None:
+    """The case is linked but no integration files it: the banner with the fix is one tap away."""
+    project = create_project(organization=firm, name="Estate of Margaret Bell", cms_case_id="77")
+    add_contact_to_project(contact=thread.contact, project=project)
+    receive(thread, "Did you get the will?")
+    page.set_viewport_size(PHONE)
+    sign_in(page, live_server, "owner")
+    page.goto(f"{live_server.url}/conversations/{thread.pk}/")
+    header = page.locator("#thread-header")
+    expect(header.locator(".thread-more-toggle")).to_contain_text("Not filed")
+    banner = header.get_by_role("note")
+    expect(banner).to_be_hidden()
+    expect(page.get_by_role("region", name="Welcome")).to_be_visible()
+    assert messages_share(page) >= 0.6
+
+    header.get_by_text("Details").click()
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text("Messages in this thread are not being filed to your CMS")
+    expect(banner.get_by_role("link", name="Turn it on in Settings → Integration")).to_be_visible()
+
+    # On a desk the banner is simply there, and no toggle.
+    page.set_viewport_size(DESK)
+    expect(banner).to_be_visible()
+    expect(header.locator(".thread-more-toggle")).to_be_hidden()
