@@ -10,6 +10,7 @@ import os
 import re
 import zoneinfo
 from collections.abc import Mapping, Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -196,3 +197,39 @@ def is_loopback_host(hostname: str | None) -> bool:
     return hostname in {"localhost", "127.0.0.1", "::1", "[::1]"} or bool(
         hostname and hostname.startswith("127.")
     )
+
+
+def file_storage(env: Env) -> dict[str, Any]:
+    """STORAGES["default"]: local disk, or with STORAGE_BACKEND=s3 a private S3-compatible bucket
+    (hona/storage.py) named by django-storages' usual variables."""
+    if env.choice("STORAGE_BACKEND", ["local", "s3"], default="local") == "local":
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    bucket = env.optional("AWS_STORAGE_BUCKET_NAME")
+    if not bucket:
+        raise ImproperlyConfigured(
+            "STORAGE_BACKEND=s3 needs AWS_STORAGE_BUCKET_NAME: the bucket that keeps the files."
+        )
+    access_key = env.optional("AWS_ACCESS_KEY_ID")
+    secret_key = env.optional("AWS_SECRET_ACCESS_KEY")
+    if bool(access_key) != bool(secret_key):
+        raise ImproperlyConfigured(
+            "Set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither (to use the "
+            "host's own AWS role or profile)."
+        )
+    return {
+        "BACKEND": "hona.storage.AttachmentStorage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": env.url("AWS_S3_ENDPOINT_URL", None, schemes=["https", "http"]),
+            "region_name": env.optional("AWS_S3_REGION_NAME"),
+            "access_key": access_key,
+            "secret_key": secret_key,
+            # Private: no ACL on any object, and a link to the bucket, if one is ever made, is
+            # signed and short-lived. People and Twilio get files through our views only.
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": 300,
+            # Two files of the same name in one thread stay two files, as on disk.
+            "file_overwrite": False,
+        },
+    }

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from hona.env import Env, check_secret, is_loopback_host
+from hona.env import Env, check_secret, file_storage, is_loopback_host
 
 env = Env()
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -257,8 +257,12 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.string("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Files (attachments, staff and portal uploads, CMS documents): on local disk under MEDIA_ROOT by
+# default, or with STORAGE_BACKEND=s3 in a private S3-compatible bucket (hona/storage.py), so
+# every web and worker host sees the same files. STORAGES["default"] is the one place that decides.
+STORAGE_BACKEND = env.choice("STORAGE_BACKEND", ["local", "s3"], default="local")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": file_storage(env),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
@@ -34,6 +34,7 @@ from messaging.portal import (
     read_portal_token,
     start_portal_session,
 )
+from messaging.views.files import stored_file_response
 
 logger = logging.getLogger(__name__)
 
@@ -273,14 +274,7 @@ def portal_send(request: HttpRequest, contact: Contact) -> HttpResponse:
 def portal_file(request: HttpRequest, contact: Contact, pk: int) -> HttpResponseBase:
     """A file of this client's own thread; any other id is a 404."""
     attachment = get_object_or_404(Attachment, pk=pk, message__thread__contact=contact)
-    if not attachment.file:
-        raise Http404("This file was removed.")
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.filename,
-        content_type="application/octet-stream",
+    response = stored_file_response(
+        attachment, as_attachment=True, content_type="application/octet-stream"
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response  # portal_view marks it no-store

@@ -244,3 +244,25 @@ def fake_twilio(settings: Any) -> Any:
         settings.TWILIO_ACCOUNT_SID = twilio.account_sid
         settings.TWILIO_AUTH_TOKEN = twilio.auth_token
         yield twilio
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Any:
+    """moto's S3 server on 127.0.0.1, one for the session (tests/fakes/s3.py)."""
+    from tests.fakes.s3 import MotoServer
+
+    server = MotoServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def bucket(moto_server: Any, settings: Any) -> Any:
+    """Files kept in a fresh bucket, configured from the variables a deployment sets
+    (STORAGE_BACKEND=s3, AWS_STORAGE_BUCKET_NAME, AWS_S3_ENDPOINT_URL, ...), through the real
+    boto3 client over HTTP."""
+    from hona.env import Env, file_storage
+
+    new = moto_server.new_bucket()
+    settings.STORAGES = {**settings.STORAGES, "default": file_storage(Env(new.environment))}
+    return new

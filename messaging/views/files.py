@@ -36,17 +36,11 @@ def media(request: HttpRequest, token: str) -> FileResponse:
     except InvalidLink as invalid:
         raise Http404(str(invalid)) from None
     attachment = get_object_or_404(Attachment, pk=attachment_id)
-    if not attachment.file:
-        raise Http404("This file was removed.")
     content_type = attachment.content_type if attachment.content_type in MMS_TYPES else None
-    response = FileResponse(
-        attachment.file.open("rb"),
-        filename=attachment.filename,
-        content_type=content_type or "application/octet-stream",
+    response = stored_file_response(
+        attachment, as_attachment=False, content_type=content_type or "application/octet-stream"
     )
     response["Content-Disposition"] = f'inline; filename="{_short_name(attachment.filename)}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, max-age=3600"
     return response
 
@@ -81,19 +75,37 @@ def cms_file(request: HttpRequest, token: str) -> FileResponse:
     return _file_response(attachment, inline=False)
 
 
-def _file_response(attachment: Attachment, *, inline: bool) -> FileResponse:
+def stored_file_response(
+    attachment: Attachment, *, as_attachment: bool, content_type: str
+) -> FileResponse:
+    """The file streamed from storage (local disk or the bucket) as it is read, never whole.
+
+    Every download goes through a view like this one, never a link to the bucket, so access is
+    checked and the headers below are set for every file wherever it is kept.
+    """
     if not attachment.file:
         raise Http404("This file was removed.")
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("This file is no longer in storage.") from None
+    response = FileResponse(
+        handle, as_attachment=as_attachment, filename=attachment.filename, content_type=content_type
+    )
+    response["Content-Length"] = str(handle.file.size)  # a bucket's stream cannot be measured
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def _file_response(attachment: Attachment, *, inline: bool) -> FileResponse:
     # Only images are shown inline; anything else downloads, so no file can run as a page.
     inline = inline and attachment.content_type in {"image/png", "image/jpeg", "image/gif"}
-    response = FileResponse(
-        attachment.file.open("rb"),
+    response = stored_file_response(
+        attachment,
         as_attachment=not inline,
-        filename=attachment.filename,
         content_type=attachment.content_type if inline else "application/octet-stream",
     )
     # A client's file: never kept by a browser or proxy cache once the session or link ends.
     response["Cache-Control"] = "no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

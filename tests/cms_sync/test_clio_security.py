@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -263,3 +264,24 @@ def test_an_outsider_cannot_send_documents_from_another_firms_thread(
     documents = reverse("cms_sync:thread-documents", args=[matter_thread.pk])
     assert client.get(documents).status_code == 404
     assert not Message.objects.exists() and clio.requests == []
+
+
+def test_a_clio_document_attached_to_a_message_is_kept_in_the_bucket_when_files_are_in_s3(
+    clio: FakeClio,
+    matter_thread: Thread,
+    staff: Client,
+    bucket: Any,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    lease = clio.add_document(1001, "signed lease.pdf", b"%PDF-1.4 lease", "application/pdf")
+    with django_capture_on_commit_callbacks(execute=True):
+        staff.post(reverse("cms_sync:thread-attach", args=[matter_thread.pk]), {"document": lease})
+    attachment = matter_thread.messages.get().attachments.get()
+    assert attachment.source == "cms"
+    assert bucket.keys() == [attachment.file.name]
+    assert bucket.read(attachment.file.name) == b"%PDF-1.4 lease"
+    assert not any(path.is_file() for path in Path(settings.MEDIA_ROOT).rglob("*"))
+    download: Any = staff.get(reverse("messaging:attachment-download", args=[attachment.pk]))
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 lease"
+    assert download["Content-Disposition"] == 'attachment; filename="signed lease.pdf"'

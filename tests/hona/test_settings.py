@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,8 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from hona.env import Env
+from hona.env import Env, file_storage
+from tests.fakes.s3 import Bucket
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
@@ -36,6 +38,12 @@ _SETTINGS_VARS = (
     "TWO_FACTOR_REQUIRED_FOR_ADMINS",
     "SIGN_IN_FAILURE_LIMIT",
     "SIGN_IN_LOCKOUT_MINUTES",
+    "STORAGE_BACKEND",
+    "AWS_STORAGE_BUCKET_NAME",
+    "AWS_S3_ENDPOINT_URL",
+    "AWS_S3_REGION_NAME",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
 )
 
 
@@ -304,3 +312,54 @@ def test_the_deploy_check_asks_for_the_public_base_url_in_production(tmp_path: P
     assert result.returncode != 0
     assert "PUBLIC_BASE_URL is not set" in result.stderr
     assert "http://127.0.0.1:8000" in result.stderr
+
+
+# --- Where files live ----------------------------------------------------------------------------
+
+
+def test_files_are_on_local_disk_unless_the_environment_names_a_bucket() -> None:
+    assert file_storage(Env({})) == {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    assert file_storage(Env({"STORAGE_BACKEND": "local"}))["BACKEND"].endswith("FileSystemStorage")
+
+
+@pytest.mark.parametrize(
+    ("env", "words"),
+    [
+        ({"STORAGE_BACKEND": "s3"}, "STORAGE_BACKEND=s3 needs AWS_STORAGE_BUCKET_NAME"),
+        ({"STORAGE_BACKEND": "minio"}, "STORAGE_BACKEND must be one of local, s3"),
+        (
+            {"STORAGE_BACKEND": "s3", "AWS_STORAGE_BUCKET_NAME": "b", "AWS_ACCESS_KEY_ID": "k"},
+            "Set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither",
+        ),
+        (
+            {"STORAGE_BACKEND": "s3", "AWS_STORAGE_BUCKET_NAME": "b", "AWS_S3_ENDPOINT_URL": "x"},
+            "AWS_S3_ENDPOINT_URL must be a URL starting with https://, http://",
+        ),
+    ],
+)
+def test_a_bucket_that_is_not_fully_named_is_refused_with_what_to_set(
+    env: dict[str, str], words: str
+) -> None:
+    with pytest.raises(ImproperlyConfigured, match=re.escape(words)):
+        file_storage(Env(env))
+
+
+def test_the_app_does_not_start_with_s3_on_and_no_bucket(tmp_path: Path) -> None:
+    result = run_django("", {"STORAGE_BACKEND": "s3"}, tmp_path)
+    assert result.returncode != 0
+    assert "STORAGE_BACKEND=s3 needs AWS_STORAGE_BUCKET_NAME" in result.stderr
+
+
+def test_a_process_started_with_the_bucket_variables_keeps_files_there_privately(
+    tmp_path: Path, bucket: Bucket
+) -> None:
+    code = (
+        "from django.core.files.base import ContentFile; "
+        "from django.core.files.storage import default_storage as d; "
+        "print(d.save('attachments/1/2/note.txt', ContentFile(b'kept')))"
+    )
+    result = run_django(code, bucket.environment, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert bucket.keys() == [result.stdout.strip()] == ["attachments/1/2/note.txt"]
+    assert bucket.read("attachments/1/2/note.txt") == b"kept"
+    assert not (tmp_path / "media").exists()

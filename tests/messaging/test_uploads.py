@@ -7,7 +7,7 @@ import hashlib
 import re
 import shutil
 import tracemalloc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -96,6 +96,16 @@ def post_from_disk(client: Client, url: str, body: Path) -> Any:
             "CONTENT_TYPE": f"multipart/form-data; boundary={BOUNDARY}",
         }
         return client.generic("POST", url, b"", headers={"HX-Request": "true"}, **environ)
+
+
+def peak_memory(action: Callable[[], Any]) -> tuple[Any, int]:
+    """What the action returned, and the most memory Python held while it ran."""
+    tracemalloc.start()
+    try:
+        result = action()
+        return result, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
 
 
 def stored_files(settings: Any) -> list[Path]:
@@ -235,12 +245,7 @@ def test_an_accepted_20_mb_upload_is_stored_without_ever_being_held_in_memory(
     client, url = (portal, "/portal/send/") if who == "portal" else (signed_in, send_url(thread))
     source = pdf_on_disk(tmp_path / "deposition.pdf", 20 * MB)
     body = multipart_on_disk(tmp_path / "body", [("deposition.pdf", source)], {"body": "Signed"})
-    tracemalloc.start()
-    try:
-        response = post_from_disk(client, url, body)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    response, peak = peak_memory(lambda: post_from_disk(client, url, body))
     assert response.status_code == 200, response.text
     attachment = Attachment.objects.get()
     assert (attachment.filename, attachment.size) == ("deposition.pdf", 20 * MB)

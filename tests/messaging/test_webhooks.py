@@ -170,6 +170,26 @@ def test_mms_media_is_downloaded_with_basic_auth_following_the_redirect(
     assert fake_twilio.cdn.authorizations == []
 
 
+def test_mms_media_from_a_client_is_kept_in_the_bucket_when_files_are_in_s3(
+    post: Any,
+    fake_twilio: FakeTwilio,
+    firm: Organization,
+    contact: Contact,
+    bucket: Any,
+    settings: Any,
+) -> None:
+    settings.TWILIO_AUTH_TOKEN = fake_twilio.auth_token = "webhook-test-token"
+    url = fake_twilio.add_media("ME1", b"%PDF-1.4 scan", "application/pdf")
+    post(
+        INBOUND,
+        inbound(firm, "", NumMedia="1", MediaUrl0=url, MediaContentType0="application/pdf"),
+    )
+    attachment = Message.objects.get().attachments.get()
+    assert bucket.keys() == [attachment.file.name]
+    assert bucket.read(attachment.file.name) == b"%PDF-1.4 scan"
+    assert attachment.file.read() == b"%PDF-1.4 scan"
+
+
 @pytest.fixture
 def elsewhere() -> Any:
     """Another host on loopback, standing for whoever a forged MediaUrl points at."""
