@@ -41,7 +41,8 @@ def main() -> int:
 
     call_command("migrate", verbosity=0)
     redis_url = str(settings.REDIS_URL or "redis://127.0.0.1:6379/14")
-    queue = f"bench-{uuid.uuid4().hex[:6]}"
+    queue = f"bench-{uuid.uuid4().hex[:6]}-"  # the prefix of this run's own queues
+    settings.CELERY_QUEUE_PREFIX = queue
     with FakeClioServer() as clio:
         settings.CLIO_BASE_URL = clio.base_url
         firm = create_organization(name="Bench Filing", sms_number="")
@@ -81,14 +82,13 @@ def main() -> int:
         env = {
             **os.environ,
             "REDIS_URL": redis_url,
-            "CELERY_QUEUE": queue,
+            "CELERY_QUEUE_PREFIX": queue,
             "CLIO_BASE_URL": clio.base_url,
             "CLIO_REQUESTS_PER_MINUTE": str(PER_MINUTE),
             "LOG_LEVEL": "WARNING",
         }
         with celery_workers(queue, env):
             app.conf.broker_url = redis_url  # type: ignore[misc]
-            app.conf.task_default_queue = queue
             app.conf.task_always_eager = False
             from cms_sync.tasks import file_entry
 
