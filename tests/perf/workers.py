@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from hona.queues import all_queues, queue_name
 
@@ -90,3 +91,42 @@ def celery_workers(
             worker.terminate()
         for worker in workers:
             worker.wait(15)
+
+
+def filing_backlog(
+    *, firm: Any, integration: Any, project: Any, thread: Any, count: int
+) -> list[Any]:
+    """`count` client messages of `thread` waiting to be filed in `project` (their outbox
+    entries, not queued yet), as if they had just arrived."""
+    from django.utils import timezone
+
+    from cms_sync.models import OutboxEntry
+    from messaging.models import Message
+
+    now = timezone.now()
+    messages = Message.objects.bulk_create(
+        Message(
+            organization=firm,
+            thread=thread,
+            direction="in",
+            body=f"Backlog {i}",
+            channel="sms",
+            status="received",
+            project=project,
+            created_at=now,
+            status_changed_at=now,
+        )
+        for i in range(count)
+    )
+    return OutboxEntry.objects.bulk_create(
+        OutboxEntry(
+            organization=firm,
+            integration=integration,
+            kind="message",
+            message=m,
+            project=project,
+            case_id=project.cms_case_id,
+            key=f"message:{m.pk}:{project.cms_case_id}",
+        )
+        for m in messages
+    )
