@@ -185,6 +185,10 @@ CELERY_BEAT_SCHEDULE = {
     # Daily and weekly digests, each at its owner's chosen time in the firm's time zone.
     "send-due-digests": {"task": "notifications.tasks.send_due_digests", "schedule": 300.0},
 }
+# Fairness (README "Queues and workers"): each worker process reserves one task at a time, so a
+# task never waits behind a slow one held by a busy process while another is idle; a task is
+# acknowledged after it ran, and one whose worker died goes back to its queue. (A task waiting for
+# its countdown is held by the worker apart from this one: it takes no process.)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -53,3 +53,11 @@ def test_docker_compose_runs_one_worker_service_per_queue_and_one_beat() -> None
     readme = (ROOT / "README.md").read_text()
     for lane in LANES:
         assert f"celery -A hona worker -Q {lane}" in readme
+
+
+def test_a_worker_process_holds_one_task_at_a_time_and_gives_it_back_if_it_dies() -> None:
+    # Prefetch 1: a task never waits behind a slow one reserved by a busy process while another
+    # process is idle. Acknowledged after it ran: a task whose worker died is run again.
+    assert app.conf.worker_prefetch_multiplier == 1
+    assert app.conf.task_acks_late is True
+    assert app.conf.task_reject_on_worker_lost is True
