@@ -20,13 +20,17 @@ def deliver_message(self: Any, message_id: int, slot: float | None = None) -> No
     except SmsUnavailable as error:
         if error.retry_in is not None:
             # Paced, not failed: wait in the broker for the slot reserved for it, without using
-            # up a retry and without holding this worker (in-process, with no broker: here).
+            # up a retry (nor forgetting those used) and without holding this worker
+            # (in-process, with no broker: here).
             again = {"slot": error.slot}
+            retries = self.request.retries
             if self.request.is_eager:
                 time.sleep(error.retry_in)
-                deliver_message.apply((message_id,), again)
+                deliver_message.apply((message_id,), again, retries=retries)
             else:
-                deliver_message.apply_async((message_id,), again, countdown=error.retry_in)
+                deliver_message.apply_async(
+                    (message_id,), again, countdown=error.retry_in, retries=retries
+                )
             return
         if is_last_attempt(self):
             delivery.give_up_on_sms(message_id=message_id, error=str(error))
