@@ -28,9 +28,8 @@ def deliver_message(self: Any, message_id: int, slot: float | None = None) -> No
                 time.sleep(error.retry_in)
                 deliver_message.apply((message_id,), again, retries=retries)
             else:
-                deliver_message.apply_async(
-                    (message_id,), again, countdown=error.retry_in, retries=retries
-                )
+                options: dict[str, Any] = {"countdown": error.retry_in, "retries": retries}
+                deliver_message.apply_async((message_id,), again, **options)
             return
         if is_last_attempt(self):
             delivery.give_up_on_sms(message_id=message_id, error=str(error))
