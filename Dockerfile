@@ -1,4 +1,4 @@
-# The production image: one image for web (gunicorn), the Celery worker and Celery beat.
+# The production image: one image for web (gunicorn), the Celery workers (one per queue) and beat.
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

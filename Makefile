@@ -56,7 +56,9 @@ bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) tests/perf/page_bench.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) tests/perf/delivery_bench.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) tests/perf/filing_bench.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) tests/perf/queue_bench.py
 
+## worker: one Celery worker for every queue (sms, email, cms, default; production runs one each)
 worker: install
 	$(DEV_LINKS) $(BIN)/celery -A hona worker --loglevel=info
 

@@ -4,6 +4,10 @@ Twilio queues what a number cannot send at once, and a burst that overflows that
 (21611 / 30001), so we pace ourselves: each send takes the next free slot of its number. With
 REDIS_URL the slots live in Redis (one atomic script, so all workers share them); without it, in
 this process.
+
+Texts use `take_slot`: the wait for a slot is spent in the broker, never asleep in a worker that
+another firm's texts need. `reserve_slot` (Clio's rate per token) may have the caller sleep a
+few seconds at most.
 """
 
 from __future__ import annotations
@@ -32,8 +36,40 @@ redis.call('SET', KEYS[1], tostring(slot + interval), 'PX', ttl)
 return tostring(wait)
 """
 
+# A send takes the next free slot of its number once (however far off: a burst is queued in order,
+# each send at its own time, and nothing asks again and again), then leaves the worker until the
+# slot is due and comes back holding it. It is sent then, unless the number's last send was less
+# than half the limit's interval ago (the one before came late, its worker busy): then it waits
+# for that. So a late send never drags the slots after it (they stay on time, at the rate), and
+# two sends never come closer than half the interval: at most one more than the rate in a second.
+_TAKE_SCRIPT = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local interval = tonumber(ARGV[1])
+local slot = tonumber(ARGV[2])
+local early = tonumber(ARGV[3])
+local spacing = tonumber(ARGV[4])
+if slot <= 0 then
+  local free = tonumber(redis.call('GET', KEYS[1]) or '0')
+  slot = math.max(now, free)
+  local ttl = math.ceil((slot - now + interval) * 1000) + 1000
+  redis.call('SET', KEYS[1], tostring(slot + interval), 'PX', ttl)
+end
+local last = tonumber(redis.call('GET', KEYS[2]) or '0')
+local due = math.max(slot, last + spacing)
+if due - now > early then
+  return {tostring(due - now), tostring(slot)}
+end
+redis.call('SET', KEYS[2], tostring(now), 'PX', math.ceil(spacing * 1000) + 1000)
+return {'0', tostring(slot)}
+"""
+# A run this early for its slot sends all the same (the broker's timers are not exact); the 5%
+# margin on the interval below covers it.
+EARLY = 0.01
+
 _local_lock = threading.Lock()
 _local_free: dict[str, float] = {}
+_local_sent: dict[str, float] = {}  # when each number last sent (take_slot)
 _redis_client = None
 
 
@@ -72,3 +108,35 @@ def reserve_slot(number: str, per_second: Decimal | float, *, max_wait: float = 
             return -wait
         _local_free[number] = slot + interval
         return wait
+
+
+def take_slot(
+    number: str, per_second: Decimal | float, *, held: float | None = None
+) -> tuple[float, float]:
+    """(wait, slot): the slot of the number's rate this send goes in, on the rate's clock, and
+    the seconds until it. A wait of 0 means send now; otherwise the caller leaves the worker (back
+    to the broker for `wait` seconds) and comes back with held=slot, never sleeping on it."""
+    rate = float(per_second)
+    if rate <= 0:
+        return 0.0, 0.0
+    interval = 1.05 / rate  # slots 5% apart more than the limit, so jitter never shows a burst
+    spacing = 0.5 / rate  # two sends are never closer than half the limit's interval
+    if settings.REDIS_URL:
+        client = _redis()
+        key = f"hona:sms-rate:{number}"
+        wait, slot = client.eval(  # type: ignore[attr-defined]
+            _TAKE_SCRIPT, 2, key, f"{key}:sent",
+            repr(interval), repr(held or 0.0), repr(EARLY), repr(spacing),
+        )  # fmt: skip
+        return float(wait), float(slot)
+    now = time.time()
+    with _local_lock:
+        slot = held or 0.0
+        if slot <= 0:
+            slot = max(now, _local_free.get(number, 0.0))
+            _local_free[number] = slot + interval
+        due = max(slot, _local_sent.get(number, 0.0) + spacing)
+        if due - now > EARLY:
+            return due - now, slot
+        _local_sent[number] = now
+        return 0.0, slot

@@ -16,7 +16,9 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Exchange, Queue
 
+from hona import queues
 from hona.env import Env, check_secret, file_storage, is_loopback_host
 
 env = Env()
@@ -157,7 +159,17 @@ else:
 # In-process tasks retry like a worker would (Celery re-runs them at once); a task that fails for
 # good is logged, as a worker would, instead of breaking the web request that enqueued it.
 CELERY_TASK_EAGER_PROPAGATES = False
-CELERY_TASK_DEFAULT_QUEUE = env.string("CELERY_QUEUE", default="hona")
+# One queue per kind of work (hona.queues): "sms", "email", "cms" and "default", each with its own
+# workers, so no kind of work waits behind another. The prefix keeps deployments (and test runs)
+# that share one Redis apart.
+CELERY_QUEUE_PREFIX = env.string("CELERY_QUEUE_PREFIX", default="")
+CELERY_TASK_ROUTES = ["hona.queues.route_task"]
+CELERY_TASK_DEFAULT_QUEUE = f"{CELERY_QUEUE_PREFIX}default"
+# A worker started without -Q (`make worker`) reads every queue. Each queue has its own exchange
+# and routing key, as Celery makes them for a queue it creates, so a task lands in one queue only.
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name), routing_key=name) for name in queues.all_queues(CELERY_QUEUE_PREFIX)
+]
 CELERY_BEAT_SCHEDULE = {
     # Messages stuck in queued or sending: re-sent, or their status asked of Twilio.
     "reconcile-messages": {"task": "messaging.tasks.reconcile_messages", "schedule": 60.0},
@@ -173,6 +185,10 @@ CELERY_BEAT_SCHEDULE = {
     # Daily and weekly digests, each at its owner's chosen time in the firm's time zone.
     "send-due-digests": {"task": "notifications.tasks.send_due_digests", "schedule": 300.0},
 }
+# Fairness (README "Queues and workers"): each worker process reserves one task at a time, so a
+# task never waits behind a slow one held by a busy process while another is idle; a task is
+# acknowledged after it ran, and one whose worker died goes back to its queue. (A task waiting for
+# its countdown is held by the worker apart from this one: it takes no process.)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

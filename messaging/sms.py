@@ -54,10 +54,18 @@ class SmsRejected(Exception):
 class SmsUnavailable(Exception):
     """The provider could not take the message now (rate limit, outage, network)."""
 
-    def __init__(self, message: str, *, ambiguous: bool, retry_in: float | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        ambiguous: bool,
+        retry_in: float | None = None,
+        slot: float | None = None,
+    ) -> None:
         super().__init__(message)
         self.ambiguous = ambiguous
         self.retry_in = retry_in  # set when our own rate limit, not a failure, says "later"
+        self.slot = slot  # the number's slot reserved for this message, due in retry_in seconds
 
 
 class SmsBackend(Protocol):

@@ -14,17 +14,22 @@ from messaging.sms import SmsUnavailable
 
 
 @shared_task(bind=True, max_retries=8, acks_late=True)
-def deliver_message(self: Any, message_id: int) -> None:
+def deliver_message(self: Any, message_id: int, slot: float | None = None) -> None:
     try:
-        delivery.deliver_message(message_id=message_id)
+        delivery.deliver_message(message_id=message_id, slot=slot)
     except SmsUnavailable as error:
         if error.retry_in is not None:
-            # Paced, not failed: wait in the broker, without using up a retry (in-process: here).
+            # Paced, not failed: wait in the broker for the slot reserved for it, without using
+            # up a retry (nor forgetting those used) and without holding this worker
+            # (in-process, with no broker: here).
+            again = {"slot": error.slot}
+            retries = self.request.retries
             if self.request.is_eager:
                 time.sleep(error.retry_in)
-                deliver_message.apply((message_id,))
+                deliver_message.apply((message_id,), again, retries=retries)
             else:
-                deliver_message.apply_async((message_id,), countdown=max(error.retry_in, 0.1))
+                options: dict[str, Any] = {"countdown": error.retry_in, "retries": retries}
+                deliver_message.apply_async((message_id,), again, **options)
             return
         if is_last_attempt(self):
             delivery.give_up_on_sms(message_id=message_id, error=str(error))

@@ -23,6 +23,7 @@ from django.test import Client
 from twilio.request_validator import RequestValidator
 
 from hona.models import User
+from hona.queues import all_queues
 from messaging.models import Message, Thread
 from tests.fakes.twilio import FakeTwilio
 
@@ -50,34 +51,44 @@ def wait_for(check: Callable[[], bool], seconds: float = 30) -> None:
     raise AssertionError("the worker did not get there in time")
 
 
-def start_worker(queue: str, log_path: Path, **extra: str) -> subprocess.Popen[bytes]:
+def start_worker(prefix: str, log_path: Path, **extra: str) -> subprocess.Popen[bytes]:
+    """A worker reading every queue of `prefix` (see own_queues)."""
     db = connection.settings_dict
     env = {
         **os.environ,
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "CELERY_QUEUE": queue,
+        "CELERY_QUEUE_PREFIX": prefix,
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
         **extra,
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "hona", "worker", "--pool=solo", "-Q", queue,
+        [sys.executable, "-m", "celery", "-A", "hona", "worker", "--pool=solo",
+         "-Q", ",".join(all_queues(prefix)),
          "--without-mingle", "--without-gossip", "--without-heartbeat", "--loglevel=INFO"],
         cwd=ROOT, env=env, stdout=log_path.open("ab"), stderr=subprocess.STDOUT,
     )  # fmt: skip
 
 
-@pytest.fixture
-def worker(fake_twilio: FakeTwilio, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
-    from hona.celery import app
+def own_queues(settings: Any) -> str:
+    """Queues of this test's own (a prefix no other run shares): this process publishes to them
+    until the test ends (pytest-django's `settings` puts the prefix back)."""
+    prefix = f"test-{uuid.uuid4().hex[:8]}-"
+    settings.CELERY_QUEUE_PREFIX = prefix
+    return prefix
 
+
+@pytest.fixture
+def worker(
+    fake_twilio: FakeTwilio, tmp_path: Path, settings: Any
+) -> Iterator[subprocess.Popen[bytes]]:
     db = connection.settings_dict
-    queue = f"test-{uuid.uuid4().hex[:8]}"
+    queue = own_queues(settings)
     env = {
         **os.environ,
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "CELERY_QUEUE": queue,
+        "CELERY_QUEUE_PREFIX": queue,
         "SMS_BACKEND": "twilio",
         "TWILIO_API_BASE_URL": fake_twilio.base_url,
         "TWILIO_ACCOUNT_SID": fake_twilio.account_sid,
@@ -88,16 +99,14 @@ def worker(fake_twilio: FakeTwilio, tmp_path: Path) -> Iterator[subprocess.Popen
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     log = (tmp_path / "worker.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "hona", "worker", "--pool=solo", "-Q", queue,
+        [sys.executable, "-m", "celery", "-A", "hona", "worker", "--pool=solo",
+         "-Q", ",".join(all_queues(queue)),
          "--without-mingle", "--without-gossip", "--without-heartbeat", "--loglevel=INFO"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
-    previous = app.conf.task_default_queue
-    app.conf.task_default_queue = queue
     try:
         yield process
     finally:
-        app.conf.task_default_queue = previous
         process.terminate()
         try:
             process.wait(timeout=10)
@@ -157,15 +166,12 @@ def test_a_filing_survives_a_worker_killed_mid_task_and_lands_in_clio_once(
 
     from cms_sync import actions as cms
     from cms_sync.models import OutboxEntry
-    from hona.celery import app
     from messaging import actions
     from projects.actions import create_project
     from tests.conftest import receive
     from tests.fakes.clio import FakeClioServer
 
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    previous = app.conf.task_default_queue
-    app.conf.task_default_queue = queue
+    queue = own_queues(settings)
     with FakeClioServer() as clio:
         settings.CLIO_BASE_URL = clio.base_url
         cms.connect_clio(
@@ -196,6 +202,5 @@ def test_a_filing_survives_a_worker_killed_mid_task_and_lands_in_clio_once(
         finally:
             second.terminate()
             second.wait(10)
-            app.conf.task_default_queue = previous
     assert len(clio.communications) == 1
     assert OutboxEntry.objects.get().cms_id == "1"

@@ -10,7 +10,6 @@ import datetime
 import signal
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,14 +22,13 @@ import pytest
 from django.db.models import F
 from django.test import Client
 
-from hona.celery import app
 from messaging import tasks
 from messaging.delivery import reconcile_messages
 from messaging.models import Message, Thread
 from messaging.portal import portal_url
 from tests.fakes.twilio import FakeTwilio, FakeTwilioServer
+from tests.test_worker import own_queues, start_worker, wait_for
 from tests.test_worker import pytestmark as worker_marks
-from tests.test_worker import start_worker, wait_for
 
 pytestmark = worker_marks
 
@@ -94,12 +92,8 @@ def expired_link_path(thread: Thread, settings: Any) -> str:
 
 
 @pytest.fixture
-def queue() -> Iterator[str]:
-    name = f"test-{uuid.uuid4().hex[:8]}"
-    previous = app.conf.task_default_queue
-    app.conf.task_default_queue = name
-    yield name
-    app.conf.task_default_queue = previous
+def queue(settings: Any) -> str:
+    return own_queues(settings)
 
 
 @pytest.mark.parametrize("moment", ["before", "after"])

@@ -3,21 +3,21 @@
 A message is claimed (queued → sending) in its own transaction before Twilio is called, so a
 second run never sends what Twilio already accepted; when Twilio's answer was lost, the retry
 first asks Twilio whether it has the message. Each send takes the next slot of the firm number's
-rate (hona.ratelimit), waiting in the broker, not in a worker, when the slot is far off.
+rate (hona.ratelimit); until the slot is due the message waits in the broker, holding it, never
+in a sleeping worker, so the worker sends other firms' texts meanwhile.
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
-import time
 
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from hona.ratelimit import reserve_slot
+from hona.ratelimit import take_slot
 from messaging import actions
 from messaging.delivery import email, journal
 from messaging.delivery.codes import (
@@ -68,18 +68,21 @@ def _claim(message_id: int) -> tuple[Message, bool] | None:
         return message, False
 
 
-def _slot(message: Message) -> float:
-    """Seconds until this number may send again (negative: try again that much later)."""
+def _slot(message: Message, held: float | None) -> tuple[float, float]:
+    """(seconds until this message's slot of the number's rate, the slot)."""
+    organization = message.organization
     try:
-        return reserve_slot(message.organization.sms_number, message.organization.sms_per_second)
+        return take_slot(organization.sms_number, organization.sms_per_second, held=held)
     except Exception as error:  # the rate's store (Redis) is down: try again, send nothing now
         raise SmsUnavailable(
             f"The sending rate could not be checked ({type(error).__name__}).", ambiguous=False
         ) from None
 
 
-def deliver_message(*, message_id: int) -> None:
-    """Send a queued message by SMS/MMS, or hand it to email. Raises SmsUnavailable to retry."""
+def deliver_message(*, message_id: int, slot: float | None = None) -> None:
+    """Send a queued message by SMS/MMS, or hand it to email. Raises SmsUnavailable to retry;
+    with retry_in set when its slot of the number's rate is not due yet (come back then with
+    `slot`, the one reserved for it)."""
     claimed = _claim(message_id)
     if claimed is None:
         return
@@ -97,24 +100,25 @@ def deliver_message(*, message_id: int) -> None:
         media_urls=[media_url(a) for a in attachments],
         status_callback=status_callback_url(),
     )
-    try:
-        wait = _slot(message)
-    except SmsUnavailable:
-        journal.move(message, status=Message.Status.QUEUED)
-        raise
-    if wait < 0:
-        journal.move(message, status=Message.Status.QUEUED)
-        raise SmsUnavailable(
-            "The number's sending rate is used up.", ambiguous=False, retry_in=-wait
-        )
-    time.sleep(wait)
     backend = get_backend()
     if resumed:
+        # Asked before the rate: a question is not a send, and once Twilio says it has nothing,
+        # the message may wait for its slot as queued like any other.
         started = (message.send_started_at or message.created_at) - LOST_AFTER
         sid = backend.find_sent(sms, since=started)
         if sid:
             _accepted(message, sid, "queued", attachments)
             return
+    try:
+        wait, slot = _slot(message, slot)
+    except SmsUnavailable:
+        journal.move(message, status=Message.Status.QUEUED)
+        raise
+    if wait > 0:
+        journal.move(message, status=Message.Status.QUEUED)
+        raise SmsUnavailable(
+            "The number's sending rate is used up.", ambiguous=False, retry_in=wait, slot=slot
+        )
     try:
         receipt = backend.send(sms)
     except SmsRejected as rejection:

@@ -225,15 +225,13 @@ class Stage:
         )
 
 
-def _point_celery_at(url: str, queue: str) -> dict[str, Any]:
+def _point_celery_at(url: str) -> dict[str, Any]:
     """This process publishes to `url` from now on (Celery keeps its connection pools)."""
     previous = {
         "broker_url": app.conf.broker_url,
-        "task_default_queue": app.conf.task_default_queue,
         "task_always_eager": app.conf.task_always_eager,
     }
     app.conf.broker_url = url  # type: ignore[misc]
-    app.conf.task_default_queue = queue
     app.conf.task_always_eager = False
     _reset_pools()
     return previous
@@ -261,7 +259,7 @@ def stage(
     # Each test starts with the broker and the cache believed up (see hona.queueing).
     monkeypatch.setattr(queueing, "_broker_down_until", 0.0)
     monkeypatch.setattr(throttle, "_cache_down_until", 0.0)
-    queue = f"faults-{uuid.uuid4().hex[:8]}"
+    queue = f"faults-{uuid.uuid4().hex[:8]}-"  # the prefix of this test's own queues
     with MailSinkServer() as mail:
         settings.REDIS_URL = private.url
         settings.CACHES = {
@@ -274,13 +272,14 @@ def stage(
         settings.ALERT_COALESCE_SECONDS = 0
         settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
         settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", mail.port, 5
-        previous = _point_celery_at(private.url, queue)
+        settings.CELERY_QUEUE_PREFIX = queue
+        previous = _point_celery_at(private.url)
         db = connection.settings_dict
         worker_env = {
             **os.environ,
             "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
             "REDIS_URL": private.url,
-            "CELERY_QUEUE": queue,
+            "CELERY_QUEUE_PREFIX": queue,
             "PUBLIC_BASE_URL": settings.PUBLIC_BASE_URL,
             "MEDIA_ROOT": str(settings.MEDIA_ROOT),
             "SMS_BACKEND": "twilio",

@@ -189,10 +189,12 @@ def outbound_benchmark(database_url: str, redis_url: str) -> None:
     firm = setup_firm("+18885550996", "Bench Outbound", BURST)
     sender = firm.users.first()
     threads = list(Thread.objects.filter(organization=firm).select_related("contact")[:BURST])
-    queue = f"bench-{uuid.uuid4().hex[:6]}"
+    queue = f"bench-{uuid.uuid4().hex[:6]}-"  # the prefix of this run's own queues
+    from django.conf import settings
+
     from hona.celery import app
 
-    app.conf.task_default_queue = queue
+    settings.CELERY_QUEUE_PREFIX = queue
     app.conf.task_always_eager = False
     app.conf.broker_url = redis_url  # type: ignore[misc]
     with FakeTwilioServer() as twilio:
@@ -200,7 +202,7 @@ def outbound_benchmark(database_url: str, redis_url: str) -> None:
             **os.environ,
             "DATABASE_URL": database_url,
             "REDIS_URL": redis_url,
-            "CELERY_QUEUE": queue,
+            "CELERY_QUEUE_PREFIX": queue,
             "SMS_BACKEND": "twilio",
             "TWILIO_API_BASE_URL": twilio.base_url,
             "TWILIO_ACCOUNT_SID": twilio.account_sid,

@@ -27,21 +27,20 @@ def main() -> int:
     django.setup()
     from django.conf import settings
     from django.core.management import call_command
-    from django.utils import timezone
 
     from cms_sync import actions as cms
     from cms_sync.models import Integration, OutboxEntry
     from hona.actions import create_organization, create_staff_user
     from hona.celery import app
     from messaging.actions import create_contact
-    from messaging.models import Message
     from projects.actions import create_project
     from tests.fakes.clio import FakeClioServer
-    from tests.perf.workers import celery_workers
+    from tests.perf.workers import celery_workers, filing_backlog
 
     call_command("migrate", verbosity=0)
     redis_url = str(settings.REDIS_URL or "redis://127.0.0.1:6379/14")
-    queue = f"bench-{uuid.uuid4().hex[:6]}"
+    queue = f"bench-{uuid.uuid4().hex[:6]}-"  # the prefix of this run's own queues
+    settings.CELERY_QUEUE_PREFIX = queue
     with FakeClioServer() as clio:
         settings.CLIO_BASE_URL = clio.base_url
         firm = create_organization(name="Bench Filing", sms_number="")
@@ -51,44 +50,23 @@ def main() -> int:
         )
         project = create_project(organization=firm, name="Backlog matter", cms_case_id="1001")
         contact = create_contact(organization=firm, name="Backlog Client", projects=[project])
-        now = timezone.now()
-        messages = Message.objects.bulk_create(
-            Message(
-                organization=firm,
-                thread=contact.thread,
-                direction="in",
-                body=f"Backlog {i}",
-                channel="sms",
-                status="received",
-                project=project,
-                created_at=now,
-                status_changed_at=now,
-            )
-            for i in range(BACKLOG)
-        )
-        entries = OutboxEntry.objects.bulk_create(
-            OutboxEntry(
-                organization=firm,
-                integration=integration,
-                kind="message",
-                message=m,
-                project=project,
-                case_id="1001",
-                key=f"message:{m.pk}:1001",
-            )
-            for m in messages
+        entries = filing_backlog(
+            firm=firm,
+            integration=integration,
+            project=project,
+            thread=contact.thread,
+            count=BACKLOG,
         )
         env = {
             **os.environ,
             "REDIS_URL": redis_url,
-            "CELERY_QUEUE": queue,
+            "CELERY_QUEUE_PREFIX": queue,
             "CLIO_BASE_URL": clio.base_url,
             "CLIO_REQUESTS_PER_MINUTE": str(PER_MINUTE),
             "LOG_LEVEL": "WARNING",
         }
         with celery_workers(queue, env):
             app.conf.broker_url = redis_url  # type: ignore[misc]
-            app.conf.task_default_queue = queue
             app.conf.task_always_eager = False
             from cms_sync.tasks import file_entry
 
