@@ -8,7 +8,6 @@ import os
 import socket
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from messaging.models import Attachment, Thread
 from tests.fakes.s3 import Bucket
 from tests.fakes.twilio import FakeTwilio
 from tests.messaging import samples
-from tests.test_worker import ROOT, pytestmark, start_worker, wait_for
+from tests.test_worker import ROOT, own_queues, pytestmark, start_worker, wait_for
 
 __all__ = ["pytestmark"]  # the real worker's marks: PostgreSQL and Redis, as in CI
 
@@ -39,15 +38,17 @@ def files_in(folder: Path) -> list[Path]:
 
 
 @pytest.fixture
-def hosts(fake_twilio: FakeTwilio, bucket: Bucket, tmp_path: Path) -> Iterator[dict[str, Any]]:
+def hosts(
+    fake_twilio: FakeTwilio, bucket: Bucket, tmp_path: Path, settings: Any
+) -> Iterator[dict[str, Any]]:
     """Web A (where staff work), web B (the public address Twilio is given), and a worker."""
     db = connection.settings_dict
     ports = {"a": free_port(), "b": free_port()}
-    queue = f"test-{uuid.uuid4().hex[:8]}"
+    queue = own_queues(settings)
     shared = {
         **bucket.environment,
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "CELERY_QUEUE": queue,
+        "CELERY_QUEUE_PREFIX": queue,
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{ports['b']}",
         "SMS_BACKEND": "twilio",
         "TWILIO_API_BASE_URL": fake_twilio.base_url,
