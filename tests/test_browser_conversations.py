@@ -182,7 +182,7 @@ def test_the_list_shows_a_new_conversation_and_reorders_without_a_reload(
     text_in(firm, "+14155550177", "Hello, I was referred to you")
     receive(Thread.objects.get(contact=on_theirs), "For the other lawyer")
     expect(names).to_have_text(
-        ["Pat Other", "(415) 555-0177", "Nina Newer", "Olive Older"], timeout=LIVE
+        ["Pat Other", "New lead (415) 555-0177", "Nina Newer", "Olive Older"], timeout=LIVE
     )
     expect(page.locator(".conversation-row").nth(1)).to_have_class(re.compile("is-unread"))
     # The badge comes along in the same refresh, and says what its scope leaves out.
@@ -217,8 +217,10 @@ def test_the_live_list_keeps_the_open_thread_the_search_and_the_scroll(
     search = page.get_by_label("Search by contact")
     search.fill("client")
     search.press("Enter")
+    page.wait_for_url(re.compile(r"q=client"))
     results = page.locator("#conversation-results")
     expect(page.locator(".conversation-row")).to_have_count(30)
+    page.wait_for_load_state("networkidle")  # the search's own swap is in before the user scrolls
     results.evaluate("box => { box.scrollTop = 300; }")
     page.evaluate("window.stillTheSamePage = true")
     focused = page.locator(f"#conversation-link-{threads[12].pk}")
@@ -298,7 +300,7 @@ def test_on_a_phone_a_thread_not_being_filed_says_so_and_the_messages_keep_the_s
     sign_in(page, live_server, "owner")
     page.goto(f"{live_server.url}/conversations/{thread.pk}/")
     header = page.locator("#thread-header")
-    expect(header.locator(".thread-more-toggle")).to_contain_text("Not filed")
+    expect(header.locator(".thread-more-toggle")).to_contain_text("Filing off")
     banner = header.get_by_role("note")
     expect(banner).to_be_hidden()
     expect(page.get_by_role("region", name="Welcome")).to_be_visible()

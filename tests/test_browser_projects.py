@@ -51,7 +51,9 @@ def test_file_to_the_project_you_came_from_instead(
     thread.refresh_from_db()
     assert thread.current_project == divorce
 
-    # Choosing another project in the thread's selector updates the note at once.
+    # Choosing another project in the thread's selector updates the note at once (once the
+    # last swap has settled: a person cannot choose within the same few milliseconds).
+    page.wait_for_load_state("networkidle")
     page.get_by_label("Project", exact=True).select_option(str(custody.pk))
     expect(note).to_contain_text("filed to Brooks Custody Modification, not to Brooks Divorce.")
     expect(page.get_by_role("button", name="File to Brooks Divorce instead")).to_be_visible()

@@ -33,7 +33,7 @@ from playwright.sync_api import (
 from cms_sync import actions as cms
 from hona.models import Organization, User
 from messaging import actions
-from messaging.models import Contact, Thread
+from messaging.models import Contact, MessageTemplate, Thread
 from messaging.portal import portal_url
 from tests.conftest import receive, write
 from tests.fakes.clio import FakeClio
@@ -99,6 +99,11 @@ class Audit:
 
     def axe(self, page: Page, label: str) -> None:
         settle(page)
+        # A message that just arrived fades in: judge its colours once it has.
+        page.evaluate(
+            "() => Promise.all(document.getAnimations().filter((a) => a.effect &&"
+            " a.effect.getComputedTiming().iterations !== Infinity).map((a) => a.finished))"
+        )
         if not page.evaluate("() => typeof window.axe !== 'undefined'"):
             # Through the DevTools protocol, which the page's Content-Security-Policy leaves alone.
             page.evaluate(AXE + "\n;true")
@@ -153,6 +158,7 @@ def test_every_staff_page_has_no_console_error_and_no_serious_accessibility_viol
     cms.connect_clio(organization=firm, user=owner, code="good-code", redirect_uri="http://x/cb")
     fake_clio.add_document(1001, "signed-lease.pdf", b"%PDF-1.4 lease", "application/pdf")
     data = seed(firm, owner, contact, make_contact)
+    template = MessageTemplate.objects.get(organization=firm, name="Office hours")
 
     page.goto(f"{url}/")
     audit.axe(page, "sign-in")
@@ -225,6 +231,9 @@ def test_every_staff_page_has_no_console_error_and_no_serious_accessibility_viol
         ("contact", reverse("messaging:contact-edit", args=[contact.pk])),
         ("password change", reverse("password_change")),
         ("two-factor", reverse("two-factor")),
+        ("two-factor set-up", reverse("two-factor-setup")),
+        ("unread page", reverse("notifications:unread-list")),
+        ("delete template", reverse("messaging:template-delete", args=[template.pk])),
         ("extension panel", f"{reverse('cms_sync:extension-panel')}?case=1001"),
         ("not found", "/no-such-page/"),
         ("portal preview", urlsplit(portal_url(contact)).path),
@@ -236,10 +245,15 @@ def test_every_staff_page_has_no_console_error_and_no_serious_accessibility_viol
     page.locator("details.user-menu > summary").click()
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="Sign in to Hona Messaging")).to_be_visible()
+    audit.axe(page, "signed out")
     page.goto(f"{url}{reverse('password_reset')}")
     audit.axe(page, "password reset")
+    page.get_by_label(re.compile("Email")).fill("owner@example.com")
+    page.get_by_role("button", name=re.compile("reset|Send", re.I)).click()
+    page.wait_for_url(re.compile("/accounts/password_reset/done/"))
+    audit.axe(page, "password reset sent")
 
-    assert len(audit.checked) == 27
+    assert len(audit.checked) == 32
     assert audit.problems == []
 
 
