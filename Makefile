@@ -78,6 +78,7 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/hona_bench
 bench: install
 	$(PY) -m pytest tests/perf -m bench -s -q $(PYTEST_ARGS)
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) tests/perf/page_bench.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) tests/perf/poll_bench.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) tests/perf/delivery_bench.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) tests/perf/filing_bench.py
 
