@@ -16,6 +16,9 @@ from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parent.parent
 UV = Path(sys.executable).parent / "uv"
+# The environment as the run began: the browser fixtures later point XDG_CACHE_HOME at a scratch
+# folder, which would hide the cache `make install` filled from uv.
+ENV_AT_START = dict(os.environ)
 LINE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)(?:\s*;\s*([^\\]+?))?\s*\\?$")
 
 
@@ -90,7 +93,7 @@ def test_the_images_lock_alone_runs_the_app_without_the_tools(tmp_path: Path) ->
     venv = tmp_path / "image"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
-    env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never", "UV_NO_PROGRESS": "1"}
+    env = {**ENV_AT_START, "UV_PYTHON_DOWNLOADS": "never", "UV_NO_PROGRESS": "1"}
     app_lock = str(ROOT / "requirements" / "app.txt")
     sync = [str(UV), "pip", "sync", "--quiet", "--offline", "--require-hashes"]
     subprocess.run([*sync, "--python", str(python), app_lock], check=True, env=env)
