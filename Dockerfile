@@ -10,9 +10,15 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 RUN groupadd --system hona && useradd --system --gid hona --home-dir /app hona
 
-# Installed in place (editable), so settings find templates/ and static/ beside the code.
+# The locked versions first (requirements/app.txt: hashed, the same versions `make install` puts
+# in the tests and CI, less the tools), so code changes reuse this layer. uv is locked too.
+COPY requirements/uv.txt requirements/app.txt requirements/
+RUN pip install --no-deps --require-hashes -r requirements/uv.txt \
+    && UV_NO_CACHE=1 uv pip sync --system --require-hashes requirements/app.txt
+# The app installed in place (editable, no dependencies of its own beyond the lock), so settings
+# find templates/ and static/ beside the code.
 COPY . .
-RUN pip install -e .
+RUN UV_NO_CACHE=1 uv pip install --system --no-deps -e .
 # collectstatic needs settings but no database or secrets: on a loopback PUBLIC_BASE_URL the app
 # uses its local-only keys, which never leave this build step.
 RUN PUBLIC_BASE_URL=http://127.0.0.1 python manage.py collectstatic --noinput \

@@ -10,15 +10,25 @@ PORT ?= 8000
 LINK_HOST := $(if $(filter 0.0.0.0 0,$(HOST)),127.0.0.1,$(HOST))
 DEV_LINKS := PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://$(LINK_HOST):$(PORT)}
 
-.PHONY: run serve install migrate seed test test-fast check lint format bench worker beat clean
+.PHONY: run serve install lock migrate seed test test-fast check lint format bench worker beat clean
 
 ## run: set everything up (virtualenv, install, migrate, demo data) and serve on http://$(HOST):$(PORT)
 run: install migrate seed serve
 
-$(BIN)/.installed: pyproject.toml
+# Every install takes the locked versions in requirements/ (hashed; compiled by uv from pyproject.toml
+# with `make lock`): dev.txt here, in the tests and in CI; app.txt, the same versions less the tools,
+# in the Docker image. uv itself is locked in uv.txt. `uv pip sync` also removes what the lock dropped.
+UV := $(BIN)/uv
+UV_ENV := UV_PYTHON_DOWNLOADS=never UV_NO_PROGRESS=1
+$(UV): requirements/uv.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements/uv.txt
+	touch $@
+
+$(BIN)/.installed: $(UV) pyproject.toml requirements/dev.txt
+	$(UV_ENV) $(UV) pip sync --quiet --python $(PY) --require-hashes requirements/dev.txt
+	$(UV_ENV) $(UV) pip install --quiet --python $(PY) --no-deps -e .
+	$(PY) requirements/check.py
 	touch $@
 
 install: $(BIN)/.installed
@@ -36,8 +46,22 @@ serve: install
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-## check: lint, format check, types, the apps' layers, migrations in step with models, checks
+## lock: compile requirements/ again from pyproject.toml, keeping every locked version that still fits;
+## `make lock UPGRADE=celery` moves one package (several: UPGRADE="celery kombu"), `UPGRADE=all` all
+UPGRADE ?=
+UV_COMPILE := $(UV_ENV) $(UV) pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+	--custom-compile-command 'make lock'
+UPGRADE_FLAGS := $(if $(filter all,$(UPGRADE)),--upgrade,$(foreach p,$(UPGRADE),--upgrade-package $(p)))
+lock: $(UV)
+	$(UV_COMPILE) $(UPGRADE_FLAGS) pyproject.toml --extra dev -o requirements/dev.txt
+	$(UV_COMPILE) pyproject.toml -c requirements/dev.txt -o requirements/app.txt
+	$(UV_COMPILE) $(UPGRADE_FLAGS) requirements/uv.in -o requirements/uv.txt
+	$(MAKE) install
+
+## check: the lock in step with pyproject.toml, lint, format check, types, the apps' layers,
+## migrations in step with models, Django's checks
 check: install
+	$(PY) requirements/check.py
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
@@ -54,6 +78,7 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/hona_bench
 bench: install
 	$(PY) -m pytest tests/perf -m bench -s -q $(PYTEST_ARGS)
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) tests/perf/page_bench.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) tests/perf/poll_bench.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) tests/perf/delivery_bench.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) tests/perf/filing_bench.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) tests/perf/queue_bench.py

@@ -222,6 +222,8 @@ def test_after_a_wrong_code_django_otp_makes_the_next_try_wait(
     device, _ = enrol(colleague)
     password_step(client, "colleague")
     client.post(VERIFY, {"code": "000000" if code_for(device, 1) != "000000" else "111111"})
+    # The wrong code's wait (one second) counts from now, however slowly this machine runs.
+    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_timestamp=timezone.now())
     response = client.post(VERIFY, {"code": code_for(device, steps_ahead=1)})
     assert "Too many wrong codes" in response.text
     assert not is_signed_in(client)
