@@ -67,12 +67,12 @@ def test_a_package_pyproject_asks_for_but_the_lock_lacks_is_named(tmp_path: Path
     pyproject = root / "pyproject.toml"
     pyproject.write_text(
         pyproject.read_text().replace(
-            '"filetype>=1.2,<2",', '"filetype>=1.2,<2",\n    "django-storages>=1.14,<2",'
+            '"filetype>=1.2,<2",', '"filetype>=1.2,<2",\n    "hona-example-package>=1.14,<2",'
         )
     )
     result = run_check(root)
     assert result.returncode == 1
-    assert "requirements/app.txt does not lock django-storages<2,>=1.14" in result.stderr
+    assert "requirements/app.txt does not lock hona-example-package<2,>=1.14" in result.stderr
     assert "run `make lock`" in result.stderr
 
 
