@@ -160,8 +160,10 @@ def test_one_firms_paced_burst_does_not_hold_another_firms_text_on_one_sms_worke
     # The other firm's text left at once, while the burst still had most of its texts to send.
     assert other - firm_times[0] < 1.0
     assert sum(1 for t in firm_times if t > other) >= 7
-    # And the burst kept its number's rate: two a second, never more than three in any second.
-    assert (len(firm_times) - 1) / (firm_times[-1] - firm_times[0]) <= 2.0
+    # And the burst kept its number's rate, two a second: a text that left late may be followed
+    # closely by the next one's slot, so the burst is never more than one text over the rate,
+    # overall and in any second.
+    assert firm_times[-1] - firm_times[0] >= (len(firm_times) - 2) / 2.0
     assert max(sum(1 for t in firm_times if s <= t < s + 1) for s in firm_times) <= 3
     gaps = [b - a for a, b in itertools.pairwise(firm_times)]
     assert min(gaps) >= 0.2, gaps
