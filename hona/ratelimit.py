@@ -140,3 +140,32 @@ def take_slot(
             return due - now, slot
         _local_sent[number] = now
         return 0.0, slot
+
+
+_MARK_SCRIPT = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local last = tonumber(redis.call('GET', KEYS[1]) or '0')
+if now > last then
+  redis.call('SET', KEYS[1], tostring(now), 'PX', math.ceil(tonumber(ARGV[1]) * 1000) + 1000)
+end
+return 1
+"""
+
+
+def mark_sent(number: str, per_second: Decimal | float) -> None:
+    """The provider has taken a send from `number`: the next one keeps its spacing from now.
+
+    `take_slot` notes the moment a send was let go, but the request itself takes a while (a new
+    connection, a slow answer), so two sends let go half an interval apart could reach the provider
+    nearly together. Counting the spacing again from the provider's answer keeps them apart."""
+    rate = float(per_second)
+    if rate <= 0:
+        return
+    spacing = 0.5 / rate
+    if settings.REDIS_URL:
+        client = _redis()
+        client.eval(_MARK_SCRIPT, 1, f"hona:sms-rate:{number}:sent", repr(spacing))  # type: ignore[attr-defined]
+        return
+    with _local_lock:
+        _local_sent[number] = max(_local_sent.get(number, 0.0), time.time())

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from hona.ratelimit import take_slot
+from hona.ratelimit import mark_sent, take_slot
 from messaging import actions
 from messaging.delivery import email, journal
 from messaging.delivery.codes import (
@@ -79,6 +79,15 @@ def _slot(message: Message, held: float | None) -> tuple[float, float]:
         ) from None
 
 
+def _mark_sent(message: Message) -> None:
+    """Count the number's spacing from the provider's answer (hona.ratelimit.mark_sent)."""
+    organization = message.organization
+    try:
+        mark_sent(organization.sms_number, organization.sms_per_second)
+    except Exception:  # the rate's store is down: the slot already taken still holds the pace
+        logger.warning("Could not note the send from %s", organization.sms_number, exc_info=True)
+
+
 def deliver_message(*, message_id: int, slot: float | None = None) -> None:
     """Send a queued message by SMS/MMS, or hand it to email. Raises SmsUnavailable to retry;
     with retry_in set when its slot of the number's rate is not due yet (come back then with
@@ -129,6 +138,8 @@ def deliver_message(*, message_id: int, slot: float | None = None) -> None:
             # Twilio did not take it: back to the queue, the task retries with backoff.
             journal.move(message, status=Message.Status.QUEUED)
         raise
+    finally:
+        _mark_sent(message)
     _accepted(message, receipt.sid, receipt.status, attachments)
 
 
