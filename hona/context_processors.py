@@ -8,6 +8,11 @@ from django.http import HttpRequest
 from hona.models import User
 
 
+def live(request: HttpRequest) -> dict[str, Any]:
+    """How often a page polls while its live stream is down (includes/live_status.html)."""
+    return {"live_poll_seconds": settings.LIVE_POLL_SECONDS}
+
+
 def shell(request: HttpRequest) -> dict[str, Any]:
     """The signed-in user's firm, for the top bar."""
     user = getattr(request, "user", None)

@@ -20,6 +20,7 @@ NOT_WORKSPACE = frozenset(
         "portal-open",
         "portal-thread",
         "portal-updates",
+        "portal-live",
         "portal-send",
         "portal-file",
     }

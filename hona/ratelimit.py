@@ -15,8 +15,11 @@ from __future__ import annotations
 import threading
 import time
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
+
+from hona.redis_client import shared_redis
 
 # Reserve the next slot when it is at most `max_wait` seconds away; otherwise say how long to wait
 # without reserving, so a long queue waits in the broker, not in a sleeping worker.
@@ -70,19 +73,10 @@ EARLY = 0.01
 _local_lock = threading.Lock()
 _local_free: dict[str, float] = {}
 _local_sent: dict[str, float] = {}  # when each number last sent (take_slot)
-_redis_client = None
 
 
-def _redis() -> object:
-    global _redis_client
-    if _redis_client is None:
-        import redis
-
-        # A hung Redis raises instead of holding the worker; the caller retries later.
-        _redis_client = redis.Redis.from_url(
-            str(settings.REDIS_URL), socket_timeout=5, socket_connect_timeout=2
-        )
-    return _redis_client
+def _redis() -> Any:
+    return shared_redis(socket_timeout=5)
 
 
 def reserve_slot(number: str, per_second: Decimal | float, *, max_wait: float = 1.0) -> float:
@@ -96,9 +90,7 @@ def reserve_slot(number: str, per_second: Decimal | float, *, max_wait: float = 
     if settings.REDIS_URL:
         # One clock (Redis's) and one atomic step for every worker on every machine.
         client = _redis()
-        result = client.eval(  # type: ignore[attr-defined]
-            _SCRIPT, 1, f"hona:sms-rate:{number}", repr(interval), repr(max_wait)
-        )
+        result = client.eval(_SCRIPT, 1, f"hona:sms-rate:{number}", repr(interval), repr(max_wait))
         return float(result)
     now = time.time()
     with _local_lock:
@@ -124,7 +116,7 @@ def take_slot(
     if settings.REDIS_URL:
         client = _redis()
         key = f"hona:sms-rate:{number}"
-        wait, slot = client.eval(  # type: ignore[attr-defined]
+        wait, slot = client.eval(
             _TAKE_SCRIPT, 2, key, f"{key}:sent",
             repr(interval), repr(held or 0.0), repr(EARLY), repr(spacing),
         )  # fmt: skip
@@ -165,7 +157,7 @@ def mark_sent(number: str, per_second: Decimal | float) -> None:
     spacing = 0.5 / rate
     if settings.REDIS_URL:
         client = _redis()
-        client.eval(_MARK_SCRIPT, 1, f"hona:sms-rate:{number}:sent", repr(spacing))  # type: ignore[attr-defined]
+        client.eval(_MARK_SCRIPT, 1, f"hona:sms-rate:{number}:sent", repr(spacing))
         return
     with _local_lock:
         _local_sent[number] = max(_local_sent.get(number, 0.0), time.time())

@@ -96,6 +96,11 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "hona.urls"
 WSGI_APPLICATION = "hona.wsgi.application"
+ASGI_APPLICATION = "hona.asgi.application"
+
+# Live updates (hona.live): server-sent events; pages poll only while their stream is down.
+LIVE_POLL_SECONDS = env.integer("LIVE_POLL_SECONDS", default=30, minimum=5)
+LIVE_HEARTBEAT_SECONDS = env.integer("LIVE_HEARTBEAT_SECONDS", default=25, minimum=1)
 
 TEMPLATES = [
     {
@@ -108,6 +113,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "hona.context_processors.shell",
+                "hona.context_processors.live",
                 "notifications.context_processors.unread_badge",
             ],
         },

@@ -27,7 +27,7 @@ from hona.models import Organization
 from hona.net import on_origin, same_origin
 from hona.phones import parse_phone
 from hona.queueing import enqueue_on_commit
-from messaging import actions, events, tasks
+from messaging import actions, events, live, tasks
 from messaging.models import Attachment, Contact, InboundMedia, Message, Thread, new_lead_name
 from messaging.senders import NUMBER, Sender, sender_label, sender_of
 
@@ -238,6 +238,7 @@ def fetch_inbound_media(*, message_id: int, final_attempt: bool) -> None:
     Message.objects.filter(pk=message_id).update(
         media_pending=left, status_changed_at=timezone.now()
     )
+    live.thread_changed(organization_id=message.organization_id, thread_id=message.thread_id)
 
 
 def _attach(media: InboundMedia, content: bytes, content_type: str) -> None:

@@ -20,6 +20,7 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from hona import live
 from hona.models import User
 from hona.throttle import allow, client_ip
 from messaging import actions, uploads
@@ -193,6 +194,13 @@ def _updates(request: HttpRequest, contact: Contact, since: datetime.datetime) -
         "portal/thread.html#updates",
         _context(contact, changed, cursor=now.isoformat(), sent=request.method == "POST"),
     )
+
+
+@require_GET
+@portal_view
+def portal_stream(request: HttpRequest, contact: Contact) -> HttpResponseBase:
+    """Server-sent events for the client's open portal: `thread` when its thread changes."""
+    return live.stream_response(request, [live.portal_channel(contact.thread.pk)])
 
 
 @require_GET

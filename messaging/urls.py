@@ -26,6 +26,9 @@ urlpatterns = [
     path("p/<str:token>/", portal_views.portal_open, name="portal-open"),
     path("portal/", portal_views.portal_thread, name="portal-thread"),
     path("portal/updates/", portal_views.portal_updates, name="portal-updates"),
+    # Live streams under one prefix, so a proxy sends /live/ to the stream server (README).
+    path("live/", views.stream, name="live"),
+    path("live/portal/", portal_views.portal_stream, name="portal-live"),
     path("portal/send/", portal_views.portal_send, name="portal-send"),
     path("portal/files/<int:pk>/", portal_views.portal_file, name="portal-file"),
     path("conversations/<int:pk>/revoke-link/", views.revoke_link, name="thread-revoke-link"),

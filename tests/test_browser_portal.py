@@ -463,8 +463,10 @@ def test_portal_pages_have_no_console_errors_or_failed_requests(
     )
     with page.expect_download():
         page.locator(".attachment-file", has_text="retainer.pdf").click()
-    with page.expect_response(lambda r: "/portal/updates/" in r.url, timeout=15_000):
-        pass
+    # The firm answers: the portal's stream says so and the page fetches the reply.
+    with page.expect_response(lambda r: "/portal/updates/" in r.url):
+        actions.send_message(thread=thread, sender=owner, body="Thank you, received.")
+    expect(page.get_by_text("Thank you, received.")).to_be_visible()
     # A link to a file becomes a download: Chromium stops it as a page load, on purpose.
     problems += [
         f"failed: {method} {url} {why}"

@@ -21,6 +21,7 @@ from cms_sync.models import Integration, OutboxEntry, RefileAudit
 from hona.models import Organization, User
 from hona.queueing import enqueue_on_commit
 from hona.retry import backoff
+from messaging import live
 from messaging.links import cms_file_url
 from messaging.models import Attachment, Message
 from notifications.actions import notify_filing_failure
@@ -186,6 +187,8 @@ def file_entry(*, entry_id: int) -> float | None:
 def _receipt_changed(entry: OutboxEntry) -> None:
     """Open threads refresh the message (its receipt) on their next live check."""
     Message.objects.filter(pk=entry.message_id).update(status_changed_at=timezone.now())
+    thread_id = Message.objects.values_list("thread_id", flat=True).get(pk=entry.message_id)
+    live.thread_changed(organization_id=entry.organization_id, thread_id=thread_id)
 
 
 def _fail(entry: OutboxEntry, code: str, reason: str) -> None:

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from hona.models import User
 from hona.queueing import enqueue_on_commit
-from messaging import events, tasks, uploads
+from messaging import events, live, tasks, uploads
 from messaging.actions.quota import check_staff_quota
 from messaging.actions.threads import mark_thread_unread_for_colleagues
 from messaging.models import (
@@ -113,6 +113,7 @@ def record_message(
         mark_thread_unread_for_colleagues(thread=thread, since=when)
     # Filing to the case and alerts to staff subscribe to this (imported history is not live).
     events.publish(events.MessageRecorded(message=message, live=created_at is None))
+    live.thread_changed(organization_id=thread.organization_id, thread_id=thread.pk)
     return message
 
 

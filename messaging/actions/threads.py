@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from hona.models import Organization, User
+from messaging import live
 from messaging.models import (
     Contact,
     Thread,
@@ -71,6 +72,8 @@ def mark_thread_unread_for_colleagues(*, thread: Thread, since: datetime.datetim
 def mark_thread_read(*, user: User, thread: Thread) -> bool:
     """Clear the thread for this user only (one DELETE). Returns whether anything was unread."""
     deleted, _ = UnreadThread.objects.filter(user=user, thread=thread).delete()
+    if deleted:
+        live.read_changed(user_id=user.pk)
     return deleted > 0
 
 
@@ -82,6 +85,7 @@ def set_thread_flag(*, thread: Thread, user: User, flagged: bool) -> None:
     thread.flagged_by = user if flagged else None
     thread.save(update_fields=["is_flagged", "flagged_at", "flagged_by"])
     UnreadThread.objects.filter(thread=thread).update(thread_flagged=flagged)
+    live.list_changed(thread)
 
 
 @transaction.atomic
@@ -94,6 +98,7 @@ def set_thread_archived(*, thread: Thread, user: User, archived: bool) -> None:
     if archived:
         # The badge stays a pure count of rows: hidden threads have none.
         UnreadThread.objects.filter(thread=thread).delete()
+    live.list_changed(thread)
 
 
 @transaction.atomic
@@ -104,6 +109,7 @@ def set_thread_spam(*, thread: Thread, user: User, spam: bool) -> None:
     thread.save(update_fields=["is_spam", "spam_marked_at", "spam_marked_by"])
     if spam:
         UnreadThread.objects.filter(thread=thread).delete()
+    live.list_changed(thread)
 
 
 @transaction.atomic
@@ -119,3 +125,4 @@ def set_thread_project(*, thread: Thread, project: Project | None) -> None:
     UnreadThread.objects.filter(thread=thread).update(
         thread_project_id=project.pk if project else None
     )
+    live.list_changed(thread)

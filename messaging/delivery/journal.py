@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from messaging import live
 from messaging.models import DeliveryEvent, Message
 
 
@@ -18,3 +19,4 @@ def move(message: Message, **fields: object) -> None:
         setattr(message, name, value)
     message.status_changed_at = timezone.now()
     message.save(update_fields=[*fields, "status_changed_at"])
+    live.thread_changed(organization_id=message.organization_id, thread_id=message.thread_id)

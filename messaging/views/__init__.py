@@ -4,6 +4,7 @@ render. The client portal is in messaging.portal_views, Twilio's webhooks in mes
 from messaging.views.contacts import contact_edit
 from messaging.views.conversations import conversation_list, new_conversation
 from messaging.views.files import attachment_download, cms_file, download, media
+from messaging.views.live import stream
 from messaging.views.templates import (
     template_create,
     template_delete,
@@ -40,6 +41,7 @@ __all__ = [
     "set_flag",
     "set_project",
     "set_spam",
+    "stream",
     "template_create",
     "template_delete",
     "template_edit",

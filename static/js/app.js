@@ -132,4 +132,41 @@
       if (main) main.focus();
     });
   });
+
+  /* Live updates (hona.live) ------------------------------------------------------------
+   * The page listens to its stream (htmx's SSE extension on <body sse-connect>): each part
+   * fetches itself again on its own event. body[data-live] is "up" while the stream is open.
+   * While it is down the browser reconnects by itself, the page says so, and every part polls
+   * (live-poll) every 30 s. When it is back, or the server says events were missed (resync),
+   * every part fetches itself once (live-resync). A page with no stream just polls. */
+
+  var liveStatus = document.querySelector("[data-live-status]");
+  var POLL_MS = 1000 * (Number(liveStatus && liveStatus.dataset.pollSeconds) || 30);
+  var everOpened = false;
+
+  function setLive(state) {
+    body.dataset.live = state;
+    if (liveStatus) liveStatus.hidden = state !== "down";
+  }
+
+  function resync() {
+    if (window.htmx) window.htmx.trigger(body, "live-resync");
+  }
+
+  body.addEventListener("htmx:sseOpen", function (event) {
+    var source = event.detail && event.detail.source;
+    if (source && !source.honaResync) {
+      source.honaResync = true;
+      source.addEventListener("resync", resync);
+    }
+    if (everOpened) resync();
+    everOpened = true;
+    setLive("up");
+  });
+  body.addEventListener("htmx:sseError", function () {
+    setLive("down");
+  });
+  window.setInterval(function () {
+    if (body.dataset.live !== "up" && window.htmx) window.htmx.trigger(body, "live-poll");
+  }, POLL_MS);
 })();

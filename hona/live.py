@@ -1,0 +1,237 @@
+"""Live updates: what changed reaches every open screen by server-sent events.
+
+An event is a name on a channel: `thread-42` on a firm's channel says thread 42 changed; the
+pages listening for it (htmx's SSE extension, `hx-trigger="sse:thread-42"`) fetch what they show
+again through their usual views, so a stream never carries data and needs no access rules beyond
+choosing its channels: a staff screen listens to its firm's and its user's, a portal screen to its
+thread's.
+
+- `publish(channel, event)` sends once the transaction commits (nothing for a rolled-back write).
+- With REDIS_URL, events go through Redis pub/sub, so a change made on any web or worker host
+  reaches streams on every host. Without it (the embedded default) an in-process channel carries
+  them, which is all one `runserver` needs.
+- Each process has one hub: one Redis subscription (a pattern over every channel) that hands each
+  event to the streams open in this process, so a thousand open screens cost one Redis connection.
+- `stream_response` serves a channel set: an async generator under ASGI (the production stream
+  server, uvicorn: no thread per connection), a blocking one under WSGI (runserver, the tests'
+  live server). A comment line every LIVE_HEARTBEAT_SECONDS keeps proxies from closing an idle
+  stream.
+- When the hub's Redis subscription breaks, it reconnects and sends `resync` to every stream: the
+  pages fetch everything again, since events published meanwhile were missed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import queue
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from typing import Any
+
+from django.conf import settings
+from django.core.handlers.asgi import ASGIRequest
+from django.db import connections, transaction
+from django.http import HttpRequest, StreamingHttpResponse
+
+from hona.redis_client import shared_redis
+
+logger = logging.getLogger(__name__)
+
+PREFIX = "hona:live:"
+RESYNC = "resync"
+# An idle stream sends a comment line every LIVE_HEARTBEAT_SECONDS (25 by default: under the 60 s
+# idle timeout of common proxies).
+# How long a browser waits before it reconnects a dropped stream (the SSE `retry` field), in ms.
+RETRY_MS = 3000
+
+Deliver = Callable[[str], None]
+
+
+def firm_channel(organization_id: int) -> str:
+    return f"firm:{organization_id}"
+
+
+def user_channel(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+def portal_channel(thread_id: int) -> str:
+    return f"portal:{thread_id}"
+
+
+def publish(channel: str, event: str) -> None:
+    """Announce `event` on `channel` once the current transaction commits (at once outside one).
+    It never raises: a live update that cannot be sent is logged, and pages catch up on their
+    next event or reconnect."""
+    transaction.on_commit(lambda: send(channel, event))
+
+
+def send(channel: str, event: str) -> None:
+    if settings.REDIS_URL:
+        try:
+            _redis().publish(PREFIX + channel, event)
+        except Exception:
+            logger.warning("Live update %s on %s not sent", event, channel, exc_info=True)
+        return
+    hub().dispatch(channel, event)
+
+
+def _redis() -> Any:
+    return shared_redis(socket_timeout=2)
+
+
+class Hub:
+    """This process's open streams by channel, fed by one Redis subscription (or by `send`)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._listeners: dict[str, dict[int, Deliver]] = {}
+        self._next = 0
+        self._reader: threading.Thread | None = None
+        self.connected = threading.Event()
+
+    def add(self, channels: Iterable[str], deliver: Deliver) -> int:
+        with self._lock:
+            self._next += 1
+            token = self._next
+            for channel in channels:
+                self._listeners.setdefault(channel, {})[token] = deliver
+        if settings.REDIS_URL:
+            self._ensure_reader()
+        return token
+
+    def remove(self, token: int) -> None:
+        with self._lock:
+            for channel in [c for c, ls in self._listeners.items() if token in ls]:
+                del self._listeners[channel][token]
+                if not self._listeners[channel]:
+                    del self._listeners[channel]
+
+    def count(self) -> int:
+        with self._lock:
+            return len({t for ls in self._listeners.values() for t in ls})
+
+    def dispatch(self, channel: str, event: str) -> None:
+        with self._lock:
+            listeners = list(self._listeners.get(channel, {}).values())
+        for deliver in listeners:
+            deliver(event)
+
+    def _dispatch_all(self, event: str) -> None:
+        with self._lock:
+            listeners = {t: d for ls in self._listeners.values() for t, d in ls.items()}
+        for deliver in listeners.values():
+            deliver(event)
+
+    def _ensure_reader(self) -> None:
+        with self._lock:
+            if self._reader is not None and self._reader.is_alive():
+                return
+            self._reader = threading.Thread(target=self._read, name="hona-live", daemon=True)
+            self._reader.start()
+
+    def _read(self) -> None:
+        import redis
+
+        first = True
+        while True:
+            try:
+                client = redis.Redis.from_url(
+                    str(settings.REDIS_URL), socket_connect_timeout=2, health_check_interval=15
+                )
+                pubsub = client.pubsub(ignore_subscribe_messages=True)
+                pubsub.psubscribe(PREFIX + "*")
+                self.connected.set()
+                if not first:
+                    self._dispatch_all(RESYNC)  # what was published meanwhile was missed
+                first = False
+                for message in pubsub.listen():
+                    channel = message["channel"].decode()[len(PREFIX) :]
+                    self.dispatch(channel, message["data"].decode())
+            except Exception:
+                self.connected.clear()
+                logger.warning("Live updates lost Redis; reconnecting", exc_info=True)
+                time.sleep(1)
+
+
+_hub: Hub | None = None
+_hub_lock = threading.Lock()
+
+
+def hub() -> Hub:
+    global _hub
+    with _hub_lock:
+        if _hub is None:
+            _hub = Hub()
+        return _hub
+
+
+def _frame(event: str) -> bytes:
+    # An SSE event with empty data is never dispatched by the browser: the data names it again.
+    return f"event: {event}\ndata: {json.dumps(event)}\n\n".encode()
+
+
+_OPENING = f"retry: {RETRY_MS}\n: connected\n\n".encode()
+_HEARTBEAT = b": heartbeat\n\n"
+
+
+def _blocking_events(channels: list[str], heartbeat: float) -> Iterator[bytes]:
+    inbox: queue.SimpleQueue[str] = queue.SimpleQueue()
+    token = hub().add(channels, inbox.put)
+    try:
+        yield _OPENING
+        while True:
+            try:
+                event = inbox.get(timeout=heartbeat)
+            except queue.Empty:
+                yield _HEARTBEAT
+                continue
+            yield _frame(event)
+    finally:
+        hub().remove(token)
+
+
+async def _async_events(channels: list[str], heartbeat: float) -> AsyncIterator[bytes]:
+    loop = asyncio.get_running_loop()
+    inbox: asyncio.Queue[str] = asyncio.Queue()
+
+    def deliver(event: str) -> None:
+        loop.call_soon_threadsafe(inbox.put_nowait, event)
+
+    token = hub().add(channels, deliver)
+    try:
+        yield _OPENING
+        while True:
+            try:
+                event = await asyncio.wait_for(inbox.get(), timeout=heartbeat)
+            except TimeoutError:
+                yield _HEARTBEAT
+                continue
+            yield _frame(event)
+    finally:
+        hub().remove(token)
+
+
+def stream_response(
+    request: HttpRequest, channels: Iterable[str], *, heartbeat: float | None = None
+) -> StreamingHttpResponse:
+    """The open stream of these channels' events for one screen."""
+    names = list(channels)
+    beat = heartbeat or float(settings.LIVE_HEARTBEAT_SECONDS)
+    # The stream outlives the request's work: its database connections close now, not when the
+    # screen does (inside a test's transaction they stay).
+    for connection in connections.all(initialized_only=True):
+        if not connection.in_atomic_block:
+            connection.close()
+    content: Any
+    if isinstance(request, ASGIRequest):
+        content = _async_events(names, beat)
+    else:
+        content = _blocking_events(names, beat)
+    response = StreamingHttpResponse(content, content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache, no-store"
+    response["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
+    return response

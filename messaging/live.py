@@ -1,0 +1,38 @@
+"""The live updates messaging announces (hona.live carries them to open screens).
+
+Event names, on a firm's channel (every staff screen of the firm):
+- `thread-<id>`: a message of the thread was added or changed status (the open thread fetches
+  what changed);
+- `conversations`: the firm's conversation list changed (a new thread, an order, a flag, an
+  archive) and `badge`: someone's unread count may have;
+on a user's channel: `conversations` and `badge` when only that user's unread state changed; on a
+thread's portal channel: `thread`, for the client's open portal.
+"""
+
+from __future__ import annotations
+
+from hona import live
+from messaging.models import Thread
+
+
+def thread_changed(*, organization_id: int, thread_id: int) -> None:
+    """A message was added to the thread or changed: the thread, the list, badges, the portal."""
+    firm = live.firm_channel(organization_id)
+    live.publish(firm, f"thread-{thread_id}")
+    live.publish(firm, "conversations")
+    live.publish(firm, "badge")
+    live.publish(live.portal_channel(thread_id), "thread")
+
+
+def list_changed(thread: Thread) -> None:
+    """The thread's place in the firm's lists changed (flag, archive, spam, project)."""
+    firm = live.firm_channel(thread.organization_id)
+    live.publish(firm, "conversations")
+    live.publish(firm, "badge")
+
+
+def read_changed(*, user_id: int) -> None:
+    """This user's own unread state changed (their other tabs follow)."""
+    channel = live.user_channel(user_id)
+    live.publish(channel, "conversations")
+    live.publish(channel, "badge")
