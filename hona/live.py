@@ -34,7 +34,7 @@ from typing import Any
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
 from django.db import connections, transaction
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
 from hona.redis_client import shared_redis
 
@@ -217,8 +217,18 @@ async def _async_events(channels: list[str], heartbeat: float) -> AsyncIterator[
 
 def stream_response(
     request: HttpRequest, channels: Iterable[str], *, heartbeat: float | None = None
-) -> StreamingHttpResponse:
+) -> HttpResponse | StreamingHttpResponse:
     """The open stream of these channels' events for one screen."""
+    if not isinstance(request, ASGIRequest) and str(
+        request.META.get("SERVER_SOFTWARE", "")
+    ).startswith("gunicorn"):
+        # A stream would hold one of gunicorn's few workers for as long as the screen is open: the
+        # proxy should send /live/ to the stream server. The page falls back to polling meanwhile.
+        return HttpResponse(
+            "Live updates are served by the stream server (README: Live updates).",
+            status=503,
+            content_type="text/plain",
+        )
     names = list(channels)
     beat = heartbeat or float(settings.LIVE_HEARTBEAT_SECONDS)
     # The stream outlives the request's work: its database connections close now, not when the

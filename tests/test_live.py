@@ -182,3 +182,12 @@ def test_the_portal_stream_without_a_client_session_is_the_ended_page(
     live_server: Any, streams: list[EventStream]
 ) -> None:
     assert open_stream(streams, requests.Session(), f"{live_server.url}/live/portal/").status == 403
+
+
+def test_gunicorn_never_holds_a_worker_for_a_stream(client: Client, owner: User) -> None:
+    """Production serves /live/ from the stream server; a stream sent to gunicorn by mistake is
+    refused at once (the page polls) instead of holding one of its workers for hours."""
+    client.force_login(owner)
+    response = client.get("/live/", SERVER_SOFTWARE="gunicorn/27.0.1")
+    assert response.status_code == 503
+    assert b"stream server" in response.content
