@@ -30,6 +30,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
@@ -40,7 +41,15 @@ from hona.redis_client import shared_redis
 
 logger = logging.getLogger(__name__)
 
-PREFIX = "hona:live:"
+
+def _prefix() -> str:
+    """Channels' names in Redis. Pub/sub ignores Redis's numbered databases, so the number is
+    part of the name: two installs (or test runs) on one Redis with different databases never
+    hear each other."""
+    database = urlsplit(str(settings.REDIS_URL)).path.strip("/") or "0"
+    return f"hona:live:{database}:"
+
+
 RESYNC = "resync"
 # An idle stream sends a comment line every LIVE_HEARTBEAT_SECONDS (25 by default: under the 60 s
 # idle timeout of common proxies).
@@ -72,7 +81,7 @@ def publish(channel: str, event: str) -> None:
 def send(channel: str, event: str) -> None:
     if settings.REDIS_URL:
         try:
-            _redis().publish(PREFIX + channel, event)
+            _redis().publish(_prefix() + channel, event)
         except Exception:
             logger.warning("Live update %s on %s not sent", event, channel, exc_info=True)
         return
@@ -143,13 +152,14 @@ class Hub:
                     str(settings.REDIS_URL), socket_connect_timeout=2, health_check_interval=15
                 )
                 pubsub = client.pubsub(ignore_subscribe_messages=True)
-                pubsub.psubscribe(PREFIX + "*")
+                prefix = _prefix()
+                pubsub.psubscribe(prefix + "*")
                 self.connected.set()
                 if not first:
                     self._dispatch_all(RESYNC)  # what was published meanwhile was missed
                 first = False
                 for message in pubsub.listen():
-                    channel = message["channel"].decode()[len(PREFIX) :]
+                    channel = message["channel"].decode()[len(prefix) :]
                     self.dispatch(channel, message["data"].decode())
             except Exception:
                 self.connected.clear()

@@ -73,7 +73,7 @@ def test_without_its_stream_the_page_says_it_is_reconnecting_polls_and_catches_u
     open_thread(page, live_server, thread)
     status = page.get_by_role("status").filter(has_text="Reconnecting")
     expect(status).to_be_visible()
-    expect(status).to_contain_text("checks every 2 seconds")
+    expect(status).to_contain_text("checks for new messages every 2 seconds")
 
     # Still live, only slower: the slow poll brings the reply.
     receive(thread, "Did you get my email?")
