@@ -82,6 +82,9 @@ bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) tests/perf/delivery_bench.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) tests/perf/filing_bench.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) tests/perf/queue_bench.py
+	# 200 idle live streams on uvicorn, delivery across Redis, memory per stream (a pytest bench).
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/9} \
+		$(PY) -m pytest tests/perf/live_bench.py -m bench -s -q
 
 ## worker: one Celery worker for every queue (sms, email, cms, default; production runs one each)
 worker: install

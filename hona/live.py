@@ -23,6 +23,7 @@ thread's.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import queue
@@ -126,14 +127,21 @@ class Hub:
     def dispatch(self, channel: str, event: str) -> None:
         with self._lock:
             listeners = list(self._listeners.get(channel, {}).values())
-        for deliver in listeners:
-            deliver(event)
+        self._deliver(listeners, event)
 
     def _dispatch_all(self, event: str) -> None:
         with self._lock:
             listeners = {t: d for ls in self._listeners.values() for t, d in ls.items()}
-        for deliver in listeners.values():
-            deliver(event)
+        self._deliver(listeners.values(), event)
+
+    @staticmethod
+    def _deliver(listeners: Iterable[Deliver], event: str) -> None:
+        # One stream that cannot take it (its event loop closing) never costs the others theirs.
+        for deliver in listeners:
+            try:
+                deliver(event)
+            except Exception:
+                logger.debug("A live stream did not take %s", event, exc_info=True)
 
     def _ensure_reader(self) -> None:
         with self._lock:
@@ -146,8 +154,13 @@ class Hub:
         import redis
 
         first = True
+        pubsub = None
         while True:
             try:
+                if pubsub is not None:
+                    with contextlib.suppress(Exception):
+                        pubsub.close()  # the broken connection's socket, before a new one
+                    pubsub = None
                 client = redis.Redis.from_url(
                     str(settings.REDIS_URL), socket_connect_timeout=2, health_check_interval=15
                 )
