@@ -6,7 +6,8 @@ again through their usual views, so a stream never carries data and needs no acc
 choosing its channels: a staff screen listens to its firm's and its user's, a portal screen to its
 thread's.
 
-- `publish(channel, event)` sends once the transaction commits (nothing for a rolled-back write).
+- `publish(channel, event)` sends once the transaction commits (nothing for a rolled-back write),
+  through a thread of the process, so no request or task ever waits on Redis for it.
 - With REDIS_URL, events go through Redis pub/sub, so a change made on any web or worker host
   reaches streams on every host. Without it (the embedded default) an in-process channel carries
   them, which is all one `runserver` needs.
@@ -26,6 +27,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import queue
 import threading
 import time
@@ -80,13 +82,53 @@ def publish(channel: str, event: str) -> None:
 
 
 def send(channel: str, event: str) -> None:
-    if settings.REDIS_URL:
-        try:
-            _redis().publish(_prefix() + channel, event)
-        except Exception:
-            logger.warning("Live update %s on %s not sent", event, channel, exc_info=True)
+    """Hand the event on now. With Redis, a thread of this process publishes it: the request or
+    task that made the change never waits on Redis (a hung Redis costs live updates, not time)."""
+    if not settings.REDIS_URL:
+        hub().dispatch(channel, event)
         return
-    hub().dispatch(channel, event)
+    outbox = _publisher()
+    try:
+        outbox.put_nowait((channel, event))
+    except queue.Full:
+        logger.warning("Live update %s on %s dropped: Redis is not taking them", event, channel)
+
+
+# The events waiting for this process's publishing thread, made again in a forked child (a
+# Celery worker process) whose copy of a parent's thread and queue would never run.
+_OUTBOX_SIZE = 10_000
+_outbox: queue.Queue[tuple[str, str]] | None = None
+_outbox_pid = 0
+_outbox_lock = threading.Lock()
+
+
+def _publisher() -> queue.Queue[tuple[str, str]]:
+    global _outbox, _outbox_pid
+    with _outbox_lock:
+        if _outbox is None or _outbox_pid != os.getpid():
+            _outbox, _outbox_pid = queue.Queue(maxsize=_OUTBOX_SIZE), os.getpid()
+            threading.Thread(
+                target=_publish_forever, args=(_outbox,), name="hona-live-publish", daemon=True
+            ).start()
+        return _outbox
+
+
+def _publish_forever(outbox: queue.Queue[tuple[str, str]]) -> None:
+    while True:
+        batch = [outbox.get()]
+        while len(batch) < 500:
+            try:
+                batch.append(outbox.get_nowait())
+            except queue.Empty:
+                break
+        try:
+            prefix = _prefix()
+            pipe = _redis().pipeline(transaction=False)
+            for channel, event in dict.fromkeys(batch):  # the same event twice is sent once
+                pipe.publish(prefix + channel, event)
+            pipe.execute()
+        except Exception:
+            logger.warning("%d live updates not sent", len(batch), exc_info=True)
 
 
 def _redis() -> Any:

@@ -61,7 +61,11 @@ def setup_firm(sms_number: str, name: str, contacts: int) -> Any:
     if firm is None:
         firm = create_organization(name=name, sms_number=sms_number)
         for index in range(2):
-            create_staff_user(organization=firm, username=f"{name}-{index}".lower(), password=None)
+            create_staff_user(
+                organization=firm,
+                username=f"{name}-{index}".lower().replace(" ", "-"),
+                password=None,
+            )
         made = Contact.objects.bulk_create(
             Contact(
                 organization=firm, name=f"Client {i}", phone=f"+1650{i:07d}", phone_textable=True
