@@ -81,6 +81,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "hona.middleware.LeanWebhookMiddleware",  # Twilio's webhooks need none of the rest
     "csp.middleware.CSPMiddleware",  # outside the rest, so even their early answers carry it
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

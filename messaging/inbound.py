@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -21,6 +22,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from hona.models import Organization
@@ -78,14 +80,20 @@ def keyword_of(body: str) -> str:
     return body.strip().upper()
 
 
+def _one(rows: QuerySet[Any]) -> Any:
+    """The row a unique index finds, or None: no ORDER BY (the contacts' default, by name,
+    could have PostgreSQL walk a firm's contacts in name order to find the one)."""
+    return next(iter(rows.order_by()[:1]), None)
+
+
 def _find(organization: Organization, sender: Sender) -> Contact | None:
     contacts = Contact.objects.for_organization(organization)
     if sender.phone:
-        return contacts.filter(phone=sender.phone).first()
-    found = contacts.filter(sender_id=sender.sender_id).first()
+        return _one(contacts.filter(phone=sender.phone))
+    found = _one(contacts.filter(sender_id=sender.sender_id))
     if found is None and NUMBER.fullmatch(sender.sender_id):
         # Before sender IDs, a number phonenumbers did not know was kept in `phone` as given.
-        found = contacts.filter(phone=sender.sender_id).first()
+        found = _one(contacts.filter(phone=sender.sender_id))
     return found
 
 
@@ -124,10 +132,11 @@ def _normalise(number: str) -> str:
 
 
 def receive_sms(sms: InboundSms) -> Received:
-    """Store an inbound SMS/MMS exactly once and bring its thread up to date."""
-    if Message.objects.filter(provider_sid=sms.sid).exists():
-        return Received(None, duplicate=True)
-    organization = Organization.objects.filter(sms_number=_normalise(sms.to)).first()
+    """Store an inbound SMS/MMS exactly once and bring its thread up to date.
+
+    Twilio's retry of a message already stored is found by the message's unique provider id when
+    it is inserted (the IntegrityError below), not by a query first: every message saves one."""
+    organization = _one(Organization.objects.filter(sms_number=_normalise(sms.to)))
     if organization is None:
         logger.warning("Inbound SMS %s to a number no firm uses", sms.sid)
         return Received(None, unknown_number=True)

@@ -6,7 +6,7 @@ import datetime
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from hona.models import Organization, User
@@ -48,25 +48,37 @@ def _check_same_firm(organization: Organization, projects: Iterable[Project]) ->
         raise ValidationError("That project belongs to another firm.")
 
 
-@transaction.atomic
 def mark_thread_unread_for_colleagues(*, thread: Thread, since: datetime.datetime) -> None:
-    """One unread row per active staff member of the firm; an existing row keeps its time."""
-    user_ids = User.objects.filter(
-        organization_id=thread.organization_id, is_active=True
-    ).values_list("pk", flat=True)
-    UnreadThread.objects.bulk_create(
-        [
-            UnreadThread(
-                user_id=user_id,
-                thread=thread,
-                since=since,
-                thread_project_id=thread.current_project_id,
-                thread_flagged=thread.is_flagged,
-            )
-            for user_id in user_ids
-        ],
-        ignore_conflicts=True,
+    """One unread row per active staff member of the firm; an existing row keeps its time.
+
+    One statement (INSERT … SELECT … ON CONFLICT DO NOTHING): it is on every client message's
+    path, the webhook's included."""
+    quote = connection.ops.quote_name
+
+    def column(model: type[models.Model], name: str) -> str:
+        field = model._meta.get_field(name)
+        assert isinstance(field, models.Field)
+        return quote(field.column)
+
+    columns = ", ".join(
+        column(UnreadThread, name)
+        for name in ("user", "thread", "since", "thread_project_id", "thread_flagged")
     )
+    user_id, firm, active = (column(User, name) for name in ("id", "organization", "is_active"))
+    sql = (
+        f"INSERT INTO {quote(UnreadThread._meta.db_table)} ({columns}) "  # noqa: S608 - model names
+        f"SELECT u.{user_id}, %s, %s, %s, %s FROM {quote(User._meta.db_table)} u "
+        f"WHERE u.{firm} = %s AND u.{active} ON CONFLICT DO NOTHING"
+    )
+    params = [
+        thread.pk,
+        connection.ops.adapt_datetimefield_value(since),
+        thread.current_project_id,
+        thread.is_flagged,
+        thread.organization_id,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def mark_thread_read(*, user: User, thread: Thread) -> bool:

@@ -79,6 +79,33 @@ def test_an_inbound_text_is_stored_routed_and_answered_with_empty_twiml(
     assert unread_thread_count(colleague) == 1
 
 
+def test_a_clients_text_takes_few_statements_and_none_of_the_browser_middleware(
+    client: Client,
+    twilio_token: str,
+    firm: Organization,
+    contact: Contact,
+    owner: User,
+    colleague: User,
+    django_assert_max_num_queries: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """The lean inbound path (issue 13): on every text a client sends, so each statement counts.
+    Firm, contact, thread (locked), message, thread update, one statement for every colleague's
+    unread row, the alert's burst opened: 14 with the savepoints of the test's own transaction.
+    No duplicate check first, no session, no user; what can wait runs after commit, elsewhere."""
+    params = inbound(firm, "Is my hearing still on?")
+    signature = RequestValidator(twilio_token).compute_signature(PUBLIC + INBOUND, params)
+    with django_capture_on_commit_callbacks(), django_assert_max_num_queries(14):
+        response = client.post(INBOUND, params, headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 200
+    assert Message.objects.get().body == "Is my hearing still on?"
+    assert unread_thread_count(owner) == 1 and unread_thread_count(colleague) == 1
+    # Nothing a browser needs: no session cookie, no CSP, no Vary on the cookie.
+    assert not response.cookies
+    assert "Content-Security-Policy" not in response
+    assert "Cookie" not in response.get("Vary", "")
+
+
 def test_twilio_retries_and_replays_store_the_message_once(
     post: Any, firm: Organization, contact: Contact
 ) -> None:
