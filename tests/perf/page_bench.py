@@ -24,8 +24,13 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hona.settings")
 THREADS = int(os.environ.get("BENCH_THREADS", "50000"))
 MESSAGES = int(os.environ.get("BENCH_MESSAGES", "1000000"))
 RUNS = int(os.environ.get("BENCH_RUNS", "40"))
-BADGE_TARGET = (3, 15.0)  # queries, p95 ms
-PAGE_TARGET = (10, 100.0)
+# Issue 13's targets: queries, p95 ms.
+LIST_TARGET = (10, 15.0)  # Conversations, any filter
+SEARCH_TARGET = (10, 25.0)  # search, and the Unread filter
+THREAD_TARGET = (6, 25.0)
+PROJECTS_TARGET = (10, 25.0)
+BADGE_TARGET = (3, 5.0)
+PAGE_TARGET = (10, 100.0)  # the badge's list
 
 
 def ensure_database() -> None:
@@ -106,17 +111,17 @@ def main() -> int:
     client.force_login(user)
     hx = {"HX-Request": "true"}
     pages = [
-        ("Conversations: All", "/conversations/", {}, PAGE_TARGET),
-        ("Conversations: Unread", "/conversations/?filter=unread", {}, PAGE_TARGET),
-        ("Conversations: Flagged", "/conversations/?filter=flagged", {}, PAGE_TARGET),
-        ("Conversations: Archived", "/conversations/?filter=archived", {}, PAGE_TARGET),
-        ("Conversations: Spam", "/conversations/?filter=spam", {}, PAGE_TARGET),
-        ("Search by name (as you type)", "/conversations/?q=Maria%20Bell", hx, PAGE_TARGET),
-        ("Search by phone (as you type)", "/conversations/?q=(201)%20205-", hx, PAGE_TARGET),
-        ("Search by email (as you type)", "/conversations/?q=client01234", hx, PAGE_TARGET),
-        ("Thread page", f"/conversations/{busiest.pk}/", {}, PAGE_TARGET),
-        ("Projects", "/projects/", {}, PAGE_TARGET),
-        ("Projects: search", "/projects/?q=Alvarez", hx, PAGE_TARGET),
+        ("Conversations: All", "/conversations/", {}, LIST_TARGET),
+        ("Conversations: Unread", "/conversations/?filter=unread", {}, SEARCH_TARGET),
+        ("Conversations: Flagged", "/conversations/?filter=flagged", {}, LIST_TARGET),
+        ("Conversations: Archived", "/conversations/?filter=archived", {}, LIST_TARGET),
+        ("Conversations: Spam", "/conversations/?filter=spam", {}, LIST_TARGET),
+        ("Search by name (as you type)", "/conversations/?q=Maria%20Bell", hx, SEARCH_TARGET),
+        ("Search by phone (as you type)", "/conversations/?q=(201)%20205-", hx, SEARCH_TARGET),
+        ("Search by email (as you type)", "/conversations/?q=client01234", hx, SEARCH_TARGET),
+        ("Thread page", f"/conversations/{busiest.pk}/", {}, THREAD_TARGET),
+        ("Projects", "/projects/", {}, PROJECTS_TARGET),
+        ("Projects: search", "/projects/?q=Alvarez", hx, PROJECTS_TARGET),
         ("Badge", "/notifications/badge/", hx, BADGE_TARGET),
         ("Badge list", "/notifications/unread/", hx, PAGE_TARGET),
     ]
@@ -125,20 +130,32 @@ def main() -> int:
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     print(f"\n{THREADS:,} threads, {MESSAGES:,} messages, {RUNS} requests each (times in ms)")
-    print(f"{'page':<32}{'queries':>8}{'median':>9}{'p95':>9}{'SQL med':>9}  target")
+    print(
+        "vs bare: the page's p95 over a bare view's (every middleware and the signed-in user, "
+        "nothing else), measured in the same run, so the figures survive a busy machine."
+    )
+    print(f"{'page':<32}{'queries':>8}{'median':>9}{'p95':>9}{'SQL med':>9}{'vs bare':>8}  target")
     missed = 0
-    with override_settings(STORAGES=storages, ALLOWED_HOSTS=["testserver"]):
+    overrides = {"STORAGES": storages, "ALLOWED_HOSTS": ["testserver"]}
+    with override_settings(**overrides, ROOT_URLCONF="tests.perf.bare_urls"):
+        queries, totals, sql = measure(client, "/bench/bare/", {})
+        bare = p95(totals)
+        print(
+            f"{'Bare view (the yardstick)':<32}{queries:>8}{statistics.median(totals):>9.1f}"
+            f"{bare:>9.1f}{statistics.median(sql):>9.1f}{1:>8.1f}"
+        )
         for label, url, headers, (max_queries, max_p95) in pages:
             queries, totals, sql = measure(client, url, headers)
             ok = queries <= max_queries and p95(totals) <= max_p95
             missed += not ok
             print(
                 f"{label:<32}{queries:>8}{statistics.median(totals):>9.1f}{p95(totals):>9.1f}"
-                f"{statistics.median(sql):>9.1f}  ≤{max_queries} queries, p95 ≤{max_p95:.0f} ms"
-                f" {'met' if ok else 'MISSED'}"
+                f"{statistics.median(sql):>9.1f}{p95(totals) / bare:>8.1f}"
+                f"  ≤{max_queries} queries, p95 ≤{max_p95:.0f} ms {'met' if ok else 'MISSED'}"
             )
     print("all targets met" if not missed else f"{missed} target(s) missed")
-    return 1 if missed else 0
+    # A report, not a gate: `make bench` goes on to the other benchmarks (BENCH_STRICT=1 fails).
+    return 1 if missed and os.environ.get("BENCH_STRICT") else 0
 
 
 if __name__ == "__main__":
