@@ -195,11 +195,17 @@
       return list.querySelector('li.message[data-key="' + key + '"]');
     }
 
-    // The stored reply can also come with the live update (a retry whose first try was stored).
+    // The stored reply can also come with the live update (a reply whose answer was lost was
+    // stored all the same): it takes the place of its bubble, failed or being retried. A retry
+    // still on its way then finds nothing to update, and the server keeps the reply once.
     form.honaSettle = function (items) {
       items.forEach(function (li) {
         var bubble = list.querySelector('li.message[data-pending-key="' + li.dataset.key + '"]');
-        if (bubble && bubble !== inFlight) bubble.remove();
+        if (!bubble) return;
+        if (bubble === inFlight) inFlight = null;
+        var hadFocus = bubble.contains(document.activeElement);
+        bubble.remove();
+        if (hadFocus) textarea.focus();
       });
     };
   }
