@@ -19,6 +19,7 @@ from hona.models import Organization, User
 from messaging import actions
 from messaging.models import Thread
 from tests.conftest import receive
+from tests.perf.workers import stop_worker
 from tests.sse import EventStream
 from tests.test_live import session_of
 from tests.test_shared_bucket import free_port
@@ -61,11 +62,7 @@ def stream_server(tmp_path: Path) -> Iterator[str]:
         wait_for(answering, seconds=60)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_worker(process, timeout=10)
 
 
 def test_a_reply_recorded_on_another_host_reaches_a_stream_the_stream_server_holds(

@@ -26,6 +26,7 @@ from hona.models import User
 from hona.queues import all_queues
 from messaging.models import Message, Thread
 from tests.fakes.twilio import FakeTwilio
+from tests.perf.workers import stop_worker
 
 ROOT = Path(__file__).resolve().parents[1]
 ON_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
@@ -107,11 +108,7 @@ def worker(
     try:
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_worker(process, timeout=10)
         log.close()
 
 
