@@ -117,6 +117,7 @@ TEMPLATES = [
                 "hona.context_processors.live",
                 "notifications.context_processors.unread_badge",
             ],
+            "builtins": ["hona.templatetags.icons"],  # {% icon "chat" 16 %} on every page
         },
     },
 ]

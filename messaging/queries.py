@@ -10,11 +10,23 @@ import base64
 import binascii
 import datetime
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Model,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
 
@@ -32,6 +44,32 @@ from projects.models import Project
 
 CONVERSATIONS_PAGE = 50
 MESSAGES_PAGE = 50
+
+
+class ConversationRow(NamedTuple):
+    """One row of the Conversations list: what it shows, read as plain values (no model)."""
+
+    pk: int
+    last_message_at: datetime.datetime
+    last_message_preview: str
+    is_flagged: bool
+    contact_name: str
+    project_name: str | None
+    is_unread: bool
+    is_in_scope: bool  # unread and inside the user's notification scope (counted in the badge)
+
+
+# ConversationRow's columns, in order.
+ROW_COLUMNS = (
+    "pk",
+    "last_message_at",
+    "last_message_preview",
+    "is_flagged",
+    "contact__name",
+    "current_project__name",
+    "is_unread",
+    "is_in_scope",
+)
 
 
 class ConversationFilter(StrEnum):
@@ -60,6 +98,8 @@ T = TypeVar("T")
 class Page(Generic[T]):
     items: list[T]
     next_cursor: str | None
+    # The values of the caller's `also` columns, read along with the rows (empty without rows).
+    also: dict[str, Any] = field(default_factory=dict)
 
 
 def _encode_cursor(moment: datetime.datetime, pk: int) -> str:
@@ -102,11 +142,14 @@ def conversation_page(
     search: str = "",
     cursor: str | None = None,
     unread: QuerySet[UnreadThread] | None = None,
-) -> Page[Thread]:
+    also: Mapping[str, Any] | None = None,
+) -> Page[ConversationRow]:
     """One page of the Conversations tab: newest activity first, one query.
 
     `unread` is what the Unread filter shows: the user's unread rows within their notification
     scope (notifications.queries.scoped_unread), or all of their unread rows when not given.
+    `also` names columns to read in the same query, the same on every row (the badge's numbers,
+    notifications.queries.badge_columns); the page carries their values.
     """
     threads = Thread.objects.for_user(user)
     if filter is ConversationFilter.ALL:
@@ -137,20 +180,26 @@ def conversation_page(
         # and probes each thread for an unread row (28,000 probes for 50 rows at 50,000
         # threads); an expression it has no index for makes it fetch the unread ones and sort.
         newest_first = [(F("last_message_at") + datetime.timedelta(0)).desc(), "-pk"]
-    rows = list(
-        threads.select_related("contact", "current_project")
-        .annotate(
+    # Plain values, not models: building 150 model instances (thread, contact, project) for 50
+    # rows took longer than PostgreSQL took to find them.
+    extra = dict(also or {})
+    found = list(
+        threads.annotate(
             is_unread=Exists(mine.filter(thread=OuterRef("pk"))),
             # An unread thread the notification scope leaves out has a dot but no badge count.
             is_in_scope=Exists(in_scope.filter(thread=OuterRef("pk"))),
+            **extra,
         )
-        .order_by(*newest_first)[: CONVERSATIONS_PAGE + 1]
+        .order_by(*newest_first)
+        .values_list(*ROW_COLUMNS, *extra)[: CONVERSATIONS_PAGE + 1]
     )
+    rows = [ConversationRow._make(values[: len(ROW_COLUMNS)]) for values in found]
+    also_values = dict(zip(extra, found[0][len(ROW_COLUMNS) :], strict=True)) if found else {}
     next_cursor = None
     if len(rows) > CONVERSATIONS_PAGE:
         rows = rows[:CONVERSATIONS_PAGE]
         next_cursor = _encode_cursor(rows[-1].last_message_at, rows[-1].pk)
-    return Page(rows, next_cursor)
+    return Page(rows, next_cursor, also_values)
 
 
 @dataclass(frozen=True)
@@ -192,6 +241,8 @@ def get_thread_for_user(user: User, pk: int) -> Thread:
         Thread.objects.for_user(user)
         .select_related("contact", "current_project", "flagged_by", "archived_by", "spam_marked_by")
         .annotate(
+            # Whether this user has it unread: opening a thread they have read writes nothing.
+            unread_by_me=Exists(UnreadThread.objects.filter(user=user, thread=OuterRef("pk"))),
             cms_active=Exists(filing),
             cms_clio=Exists(filing.filter(integrations__kind="clio")),
             cms_kind=Subquery(latest.values("integrations__kind")[:1]),
@@ -219,14 +270,49 @@ def filing_off(thread: Thread, project_choices: list[Project]) -> FilingOff | No
     return FilingOff(cms_name="Clio" if kind == "clio" else "your CMS", reason=status)
 
 
+def _filing_model() -> type[Model]:
+    """cms_sync's filing entry, by the relation's name: messaging does not import cms_sync."""
+    model = Message._meta.get_field("filings").related_model
+    assert isinstance(model, type)
+    return model
+
+
 def _messages_with_details(thread: Thread) -> QuerySet[Message]:
+    """A thread's messages with their sender and project; `with_details` adds their files and
+    filing receipts. Whether a message has any is read with it (two index probes a row), so a
+    page of plain texts costs no query for files or receipts."""
+    filings = _filing_model()
     return (
         Message.objects.filter(thread=thread)
         .select_related("sender", "project")
-        .prefetch_related(
-            Prefetch("attachments", queryset=Attachment.objects.order_by("pk")), "filings"
+        .annotate(
+            has_files=Exists(Attachment.objects.filter(message=OuterRef("pk"))),
+            has_filings=Exists(filings._default_manager.filter(message=OuterRef("pk"))),
         )
     )
+
+
+def with_details(messages: list[Message]) -> list[Message]:
+    """Fetch the files and filing receipts of the messages that have them; the others get empty
+    ones without a query."""
+    filings = _filing_model()
+    relations: list[tuple[str, str, Prefetch[Any], type[Model]]] = [
+        (
+            "attachments",
+            "has_files",
+            Prefetch("attachments", Attachment.objects.order_by("pk")),
+            Attachment,
+        ),
+        ("filings", "has_filings", Prefetch("filings"), filings),
+    ]
+    for name, flag, lookup, model in relations:
+        prefetch_related_objects([m for m in messages if getattr(m, flag, True)], lookup)
+        empty = model._default_manager.none()
+        for message in messages:
+            if not getattr(message, flag, True):
+                # What prefetch_related leaves on a message without any: an empty result.
+                message.__dict__.setdefault("_prefetched_objects_cache", {})[name] = empty
+    return messages
 
 
 def message_page(thread: Thread, *, before: str | None = None) -> Page[Message]:
@@ -236,7 +322,7 @@ def message_page(thread: Thread, *, before: str | None = None) -> Page[Message]:
     if position is not None:
         moment, pk = position
         messages = messages.filter(Q(created_at__lt=moment) | Q(created_at=moment, pk__lt=pk))
-    rows = list(messages.order_by("-created_at", "-pk")[: MESSAGES_PAGE + 1])
+    rows = with_details(list(messages.order_by("-created_at", "-pk")[: MESSAGES_PAGE + 1]))
     earlier = None
     if len(rows) > MESSAGES_PAGE:
         rows = rows[:MESSAGES_PAGE]
@@ -247,10 +333,12 @@ def message_page(thread: Thread, *, before: str | None = None) -> Page[Message]:
 
 def messages_changed_since(thread: Thread, since: datetime.datetime) -> list[Message]:
     """New messages and delivery-status changes after a moment: the live update's read."""
-    return list(
-        _messages_with_details(thread)
-        .filter(status_changed_at__gt=since)
-        .order_by("created_at", "pk")[: MESSAGES_PAGE * 2]
+    return with_details(
+        list(
+            _messages_with_details(thread)
+            .filter(status_changed_at__gt=since)
+            .order_by("created_at", "pk")[: MESSAGES_PAGE * 2]
+        )
     )
 
 

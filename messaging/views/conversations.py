@@ -19,7 +19,7 @@ from messaging.forms import (
     NewConversationForm,
 )
 from messaging.queries import ConversationFilter
-from notifications.queries import scoped_unread
+from notifications.queries import badge_columns, badge_counts_of, scoped_unread
 
 
 def list_context(request: AuthenticatedHttpRequest) -> dict[str, Any]:
@@ -31,7 +31,17 @@ def list_context(request: AuthenticatedHttpRequest) -> dict[str, Any]:
         search=search,
         cursor=request.GET.get("cursor"),
         unread=scoped_unread(request.user),  # the Unread filter obeys the notification scope
+        also=badge_columns(request.user),  # the badge's numbers come with the rows
     )
+    # The badge beside the list (notifications.context_processors) needs no query of its own.
+    badge = {}
+    if page.also:
+        counts = badge_counts_of(page.also)
+        badge = {
+            "unread_count": counts.threads,
+            "notice_count": counts.notices,
+            "unread_outside_count": counts.outside,
+        }
     hidden = (
         queries.hidden_search_matches(request.user, search)
         if current is ConversationFilter.ALL and not request.GET.get("cursor")
@@ -48,6 +58,7 @@ def list_context(request: AuthenticatedHttpRequest) -> dict[str, Any]:
         "page": page,
         "is_first_page": not request.GET.get("cursor"),
         "page_size": queries.CONVERSATIONS_PAGE,
+        **badge,
     }
 
 

@@ -46,7 +46,8 @@ def _thread_context(request: AuthenticatedHttpRequest, thread: Thread) -> dict[s
 
 def _open_thread(request: AuthenticatedHttpRequest, pk: int) -> Thread:
     thread = queries.get_thread_for_user(request.user, pk)
-    actions.mark_thread_read(user=request.user, thread=thread)
+    if getattr(thread, "unread_by_me", True):  # get_thread_for_user's annotation
+        actions.mark_thread_read(user=request.user, thread=thread)
     return thread
 
 

@@ -142,3 +142,34 @@ def test_the_lists_own_refresh_brings_the_badge_up_to_date_in_the_same_answer(
     assert 'data-outside="1"' in fragment
     page = client.get(reverse("messaging:conversation-list")).text
     assert 'hx-swap-oob="true"' not in page.split('id="conversation-results"')[1]
+
+
+@pytest.mark.parametrize(
+    ("settings_saved", "expected"),
+    [
+        ({"scope": "all"}, (3, 0)),
+        ({"scope": "assigned"}, (2, 1)),  # Mine and the thread without a project
+        ({"scope": "flagged"}, (1, 2)),
+        ({"scope": "none"}, (0, 3)),
+        ({"scope": "all", "in_app": False}, (0, 3)),
+    ],
+)
+def test_the_badges_numbers_follow_each_notification_scope(
+    colleague: User,
+    outside_my_scope: dict[str, Thread],
+    settings_saved: dict[str, object],
+    expected: tuple[int, int],
+) -> None:
+    """The badge's one statement agrees with the scope the Unread filter and alerts apply."""
+    from notifications.actions import notify_filing_failure
+    from notifications.queries import badge_counts, scoped_unread
+    from tests.conftest import write
+
+    actions.set_thread_flag(thread=outside_my_scope["theirs"], user=colleague, flagged=True)
+    notify_filing_failure(message=write(outside_my_scope["mine"], colleague, "x"), reason="No.")
+    save_own_settings(user=colleague, form_data=settings_saved)
+    user = User.objects.select_related("notification_settings").get(pk=colleague.pk)
+    counts = badge_counts(user)
+    assert (counts.threads, counts.outside) == expected
+    assert counts.threads == scoped_unread(user).count()
+    assert counts.notices == 1

@@ -96,12 +96,13 @@ def main() -> int:
     from django.conf import settings
     from django.core.management import call_command
     from django.test import Client
-    from django.test.utils import override_settings, setup_test_environment
+    from django.test.utils import override_settings
 
     from hona.models import User
     from messaging.models import Thread
 
-    setup_test_environment()
+    # No setup_test_environment(): its instrumented template rendering copies every context for
+    # the test client, a cost production never pays.
     warnings.filterwarnings("ignore", message="No directory at")  # no collectstatic needed here
     call_command("migrate", verbosity=0)
     call_command("seed_scale", threads=THREADS, messages=MESSAGES)
