@@ -3,6 +3,9 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
+
+from messaging.webhooks import EMPTY_TWIML
 
 
 @login_required
@@ -11,4 +14,14 @@ def bare(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok")
 
 
-urlpatterns = [path("bench/bare/", bare), path("", include("hona.urls"))]
+@csrf_exempt
+def bare_webhook(request: HttpRequest) -> HttpResponse:
+    """The inbound webhook's yardstick: the same server, middleware and answer, and no work."""
+    return HttpResponse(EMPTY_TWIML, content_type="text/xml")
+
+
+urlpatterns = [
+    path("bench/bare/", bare),
+    path("webhooks/twilio/bench-bare/", bare_webhook),
+    path("", include("hona.urls")),
+]
