@@ -16,13 +16,14 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from hona.models import User
 from hona.queueing import enqueue_on_commit
+from hona.sql import column, table
 from hona.text import one_line
 from messaging.models import Message, Thread, UnreadThread
 from notifications import tasks
@@ -56,17 +57,26 @@ def client_message_arrived(*, thread: Thread) -> None:
     """
     if thread.is_spam:
         return
-    if AlertBurst.objects.filter(thread=thread, claimed_at__isnull=True).exists():
-        return  # joins the burst already waiting for its email
     delay = settings.ALERT_COALESCE_SECONDS
-    try:
-        with transaction.atomic():
-            AlertBurst.objects.create(
-                thread=thread, due_at=timezone.now() + datetime.timedelta(seconds=delay)
-            )
-    except IntegrityError:
-        return  # another message of this thread opened it a moment ago
-    enqueue_on_commit(tasks.send_thread_alerts, thread.pk, countdown=delay)
+    if _open_burst(thread.pk, due_at=timezone.now() + datetime.timedelta(seconds=delay)):
+        enqueue_on_commit(tasks.send_thread_alerts, thread.pk, countdown=delay)
+
+
+def _open_burst(thread_id: int, *, due_at: datetime.datetime) -> bool:
+    """Open the thread's burst unless one is open already (its unique index): whether this did.
+
+    One statement, INSERT … ON CONFLICT DO NOTHING RETURNING, as it is on every client text's
+    path; a look first and a savepoint around the insert took four."""
+    names = ("thread", "opened_at", "due_at", "attempts", "sent_to", "gave_up")
+    columns = ", ".join(column(AlertBurst, name) for name in names)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    sql = (
+        f"INSERT INTO {table(AlertBurst)} ({columns}) "  # noqa: S608 - model names
+        "VALUES (%s, %s, %s, 0, '[]', false) ON CONFLICT DO NOTHING RETURNING 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [thread_id, now, connection.ops.adapt_datetimefield_value(due_at)])
+        return cursor.fetchone() is not None
 
 
 def _claim(thread_id: int) -> AlertBurst | None:

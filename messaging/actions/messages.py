@@ -33,7 +33,6 @@ PREVIEW_LENGTH = 120
 PORTAL_SID_PREFIX = "portal:"
 
 
-@transaction.atomic
 def record_message(
     *,
     thread: Thread,
@@ -64,57 +63,60 @@ def record_message(
         raise ValidationError("A message needs some text or a file.")
     if sender is not None and sender.organization_id != thread.organization_id:
         raise ValidationError("The sender belongs to another firm.")
-    when = created_at or timezone.now()
-    message = Message.objects.create(
-        organization_id=thread.organization_id,
-        thread=thread,
-        direction=direction,
-        kind=kind,
-        body=body,
-        sender=sender,
-        channel=channel,
-        status=status,
-        provider_sid=provider_sid,
-        project_id=thread.current_project_id,
-        created_at=when,
-        status_changed_at=when,
-        media_pending=media_pending,
-    )
-    for new_file in files:
-        attachment = Attachment(
+    # No savepoint: each caller writes the message in a transaction of its own (the webhook's,
+    # a send's), which fails whole if this does. Two round trips fewer on every client text.
+    with transaction.atomic(savepoint=False):
+        when = created_at or timezone.now()
+        message = Message.objects.create(
             organization_id=thread.organization_id,
-            message=message,
-            filename=new_file.name,
-            content_type=new_file.content_type,
-            size=new_file.size,
-            source=new_file.source,
+            thread=thread,
+            direction=direction,
+            kind=kind,
+            body=body,
+            sender=sender,
+            channel=channel,
+            status=status,
+            provider_sid=provider_sid,
+            project_id=thread.current_project_id,
+            created_at=when,
+            status_changed_at=when,
+            media_pending=media_pending,
         )
-        # Streams from the upload's temporary file (or moves it): never read whole into memory.
-        attachment.file.save(new_file.name, new_file.as_file(), save=False)
-        attachment.save()
+        for new_file in files:
+            attachment = Attachment(
+                organization_id=thread.organization_id,
+                message=message,
+                filename=new_file.name,
+                content_type=new_file.content_type,
+                size=new_file.size,
+                source=new_file.source,
+            )
+            # Streams from the upload's temporary file (or moves it): never read whole into memory.
+            attachment.file.save(new_file.name, new_file.as_file(), save=False)
+            attachment.save()
 
-    inbound = direction == Message.Direction.INBOUND
-    fields = ["is_archived", "archived_at", "archived_by"]
-    thread.is_archived = False
-    thread.archived_at = None
-    thread.archived_by = None
-    if not thread.last_message_preview or when >= thread.last_message_at:
-        thread.last_message_at = when
-        thread.last_message_preview = preview_of(message, files) or (
-            "(empty message)" if empty else "📎 Photo or file"
-        )
-        fields += ["last_message_at", "last_message_preview"]
-    if inbound and (thread.last_inbound_at is None or when > thread.last_inbound_at):
-        thread.last_inbound_at = when
-        fields.append("last_inbound_at")
-    thread.save(update_fields=fields)
+        inbound = direction == Message.Direction.INBOUND
+        fields = ["is_archived", "archived_at", "archived_by"]
+        thread.is_archived = False
+        thread.archived_at = None
+        thread.archived_by = None
+        if not thread.last_message_preview or when >= thread.last_message_at:
+            thread.last_message_at = when
+            thread.last_message_preview = preview_of(message, files) or (
+                "(empty message)" if empty else "📎 Photo or file"
+            )
+            fields += ["last_message_at", "last_message_preview"]
+        if inbound and (thread.last_inbound_at is None or when > thread.last_inbound_at):
+            thread.last_inbound_at = when
+            fields.append("last_inbound_at")
+        thread.save(update_fields=fields)
 
-    if inbound and not thread.is_spam:
-        mark_thread_unread_for_colleagues(thread=thread, since=when)
-    # Filing to the case and alerts to staff subscribe to this (imported history is not live).
-    events.publish(events.MessageRecorded(message=message, live=created_at is None))
-    live.thread_changed(organization_id=thread.organization_id, thread_id=thread.pk)
-    return message
+        if inbound and not thread.is_spam:
+            mark_thread_unread_for_colleagues(thread=thread, since=when)
+        # Filing to the case and alerts to staff subscribe to this (imported history is not live).
+        events.publish(events.MessageRecorded(message=message, live=created_at is None))
+        live.thread_changed(organization_id=thread.organization_id, thread_id=thread.pk)
+        return message
 
 
 def preview_of(message: Message, files: Sequence[NewFile] = ()) -> str:

@@ -6,10 +6,11 @@ import datetime
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from hona.models import Organization, User
+from hona.sql import column, table
 from messaging import live
 from messaging.models import (
     Contact,
@@ -53,21 +54,14 @@ def mark_thread_unread_for_colleagues(*, thread: Thread, since: datetime.datetim
 
     One statement (INSERT … SELECT … ON CONFLICT DO NOTHING): it is on every client message's
     path, the webhook's included."""
-    quote = connection.ops.quote_name
-
-    def column(model: type[models.Model], name: str) -> str:
-        field = model._meta.get_field(name)
-        assert isinstance(field, models.Field)
-        return quote(field.column)
-
     columns = ", ".join(
         column(UnreadThread, name)
         for name in ("user", "thread", "since", "thread_project_id", "thread_flagged")
     )
     user_id, firm, active = (column(User, name) for name in ("id", "organization", "is_active"))
     sql = (
-        f"INSERT INTO {quote(UnreadThread._meta.db_table)} ({columns}) "  # noqa: S608 - model names
-        f"SELECT u.{user_id}, %s, %s, %s, %s FROM {quote(User._meta.db_table)} u "
+        f"INSERT INTO {table(UnreadThread)} ({columns}) "  # noqa: S608 - model names
+        f"SELECT u.{user_id}, %s, %s, %s, %s FROM {table(User)} u "
         f"WHERE u.{firm} = %s AND u.{active} ON CONFLICT DO NOTHING"
     )
     params = [

@@ -4,7 +4,7 @@ The list is the app's hottest HTML: every screen fetches it again whenever its f
 (hona.live). Rendered by the template engine, its 50 rows cost 0.5 ms each (variable lookups,
 `{% url %}`, `{% querystring %}` and humanize per row), most of the page's time; built here
 with f-strings they take a tenth of that, each value escaped as the template would (issue 13,
-point 5). tests/messaging/test_conversation_rows.py checks what each row shows.
+point 5). tests/messaging/test_conversation_list.py checks what each row shows.
 """
 
 from __future__ import annotations

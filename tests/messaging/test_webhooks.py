@@ -90,12 +90,13 @@ def test_a_clients_text_takes_few_statements_and_none_of_the_browser_middleware(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     """The lean inbound path (issue 13): on every text a client sends, so each statement counts.
-    Firm, contact, thread (locked), message, thread update, one statement for every colleague's
-    unread row, the alert's burst opened: 14 with the savepoints of the test's own transaction.
-    No duplicate check first, no session, no user; what can wait runs after commit, elsewhere."""
+    The thread with its firm and contact (locked), the message, the thread's update, one
+    statement for every colleague's unread row, the alert's burst opened: five, and the two of
+    the transaction (here a savepoint in the test's own). No duplicate check first, no session,
+    no user; what can wait runs after commit, elsewhere."""
     params = inbound(firm, "Is my hearing still on?")
     signature = RequestValidator(twilio_token).compute_signature(PUBLIC + INBOUND, params)
-    with django_capture_on_commit_callbacks(), django_assert_max_num_queries(14):
+    with django_capture_on_commit_callbacks(), django_assert_max_num_queries(7):
         response = client.post(INBOUND, params, headers={"X-Twilio-Signature": signature})
     assert response.status_code == 200
     assert Message.objects.get().body == "Is my hearing still on?"
