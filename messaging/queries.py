@@ -227,29 +227,30 @@ def hidden_search_matches(user: User, search: str) -> HiddenMatches:
 
 def get_thread_for_user(user: User, pk: int) -> Thread:
     """The thread if it belongs to the user's firm; 404 otherwise (never 403, never data)."""
-    # Whether the firm files into a CMS, for the receipts (by relation name: no cms_sync import).
-    filing = Organization.objects.filter(
-        pk=OuterRef("organization_id"), integrations__status="active"
+    # The firm's current integration (or the last one it had), for the filing banner and the
+    # receipts: cms_sync's, read by the relation's name (messaging does not import cms_sync) and
+    # by the firm's id, without a join. A firm has one live integration at most (cms_sync's
+    # constraint), and it comes first: only a disconnected one has `disconnected_at`.
+    latest = (
+        _integration_model()
+        ._default_manager.filter(organization_id=OuterRef("organization_id"))
+        .order_by(F("disconnected_at").desc(nulls_first=True), "-connected_at")
     )
-    # The firm's current integration (or the last one it had), for the thread's filing banner.
-    latest = Organization.objects.filter(
-        pk=OuterRef("organization_id"), integrations__isnull=False
-    ).order_by(
-        F("integrations__disconnected_at").desc(nulls_first=True), "-integrations__connected_at"
-    )
-    return get_object_or_404(
+    thread: Thread = get_object_or_404(
         Thread.objects.for_user(user)
         .select_related("contact", "current_project", "flagged_by", "archived_by", "spam_marked_by")
         .annotate(
             # Whether this user has it unread: opening a thread they have read writes nothing.
             unread_by_me=Exists(UnreadThread.objects.filter(user=user, thread=OuterRef("pk"))),
-            cms_active=Exists(filing),
-            cms_clio=Exists(filing.filter(integrations__kind="clio")),
-            cms_kind=Subquery(latest.values("integrations__kind")[:1]),
-            cms_status=Subquery(latest.values("integrations__status")[:1]),
+            cms_kind=Subquery(latest.values("kind")[:1]),
+            cms_status=Subquery(latest.values("status")[:1]),
         ),
         pk=pk,
     )
+    # Whether the firm files into a CMS now, and into Clio (for the header's case link).
+    thread.cms_active = thread.cms_status == "active"  # type: ignore[attr-defined]
+    thread.cms_clio = thread.cms_active and thread.cms_kind == "clio"  # type: ignore[attr-defined]
+    return thread
 
 
 @dataclass(frozen=True)
@@ -268,6 +269,13 @@ def filing_off(thread: Thread, project_choices: list[Project]) -> FilingOff | No
     kind = getattr(thread, "cms_kind", None)
     status = getattr(thread, "cms_status", None) or "none"
     return FilingOff(cms_name="Clio" if kind == "clio" else "your CMS", reason=status)
+
+
+def _integration_model() -> type[Model]:
+    """cms_sync's integration, by the relation's name: messaging does not import cms_sync."""
+    model = Organization._meta.get_field("integrations").related_model
+    assert isinstance(model, type)
+    return model
 
 
 def _filing_model() -> type[Model]:

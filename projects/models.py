@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Upper
 
 from hona.models import Organization, OrganizationOwnedQuerySet
 from hona.text import validate_one_line
@@ -71,7 +72,15 @@ class Project(models.Model):
                 violation_error_message="A CMS case URL needs the CMS case id too.",
             ),
         ]
-        indexes = [models.Index(fields=["organization", "name"], name="project_org_name")]
+        indexes = [
+            models.Index(fields=["organization", "name"], name="project_org_name"),
+            # The dashboard's order (projects.queries.project_page), so a page stops at its end.
+            models.Index(
+                fields=["organization", "status", "name", "id"], name="project_org_status_name"
+            ),
+            # The search by case number, which ignores case (`cms_case_id__iexact`).
+            models.Index(F("organization"), Upper("cms_case_id"), name="project_org_case_upper"),
+        ]
 
     def __str__(self) -> str:
         return self.name

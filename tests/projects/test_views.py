@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -103,10 +104,50 @@ def test_the_dashboard_costs_a_fixed_number_of_queries(
         )
         make_contact(firm, f"Client {index}", projects=[project])
     client.force_login(colleague)
-    # session, user + firm, badge, projects (unread marked in the same query), clients with
+    # session, user + firm, badge, projects with unread messages, the others, clients with
     # their threads, staff
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         client.get(LIST)
+
+
+def test_pages_list_unread_projects_first_then_the_others_each_once_in_order(
+    client: Client,
+    colleague: User,
+    firm: Organization,
+    make_contact: Callable[..., Contact],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Unread and read projects are read apart (projects.queries.project_page): a page that
+    holds the last unread ones goes on with the first others, and later pages skip the right
+    number of each. Within each part, by status (its stored word) and name."""
+    monkeypatch.setattr("projects.queries.PROJECTS_PAGE", 3)
+    for name in ("Delta", "Alpha", "Charlie", "Bravo"):
+        contact = make_contact(firm, f"Client {name}", projects=[create_project(
+            organization=firm, name=f"Unread {name}"
+        )])  # fmt: skip
+        receive(Thread.objects.get(contact=contact), "Any news?")
+    for name, status in (
+        ("Yankee", "open"),
+        ("Zulu", "open"),
+        ("Xray", "closed"),
+        ("Whisky", "open"),
+    ):
+        project = create_project(organization=firm, name=f"Read {name}")
+        Project.objects.filter(pk=project.pk).update(status=status)
+    client.force_login(colleague)
+
+    def page(number: int) -> tuple[list[str], bool]:
+        html = client.get(LIST, {"page": number}).text
+        rows = re.findall(
+            r'<li class="card project-row( is-unread)?".*?<strong>([^<]+)</strong>', html, re.S
+        )
+        assert all(bool(marked) == name.startswith("Unread") for marked, name in rows)
+        names = [name for _, name in rows]
+        return names, ">Next</a>" in html
+
+    assert page(1) == (["Unread Alpha", "Unread Bravo", "Unread Charlie"], True)
+    assert page(2) == (["Unread Delta", "Read Xray", "Read Whisky"], True)
+    assert page(3) == (["Read Yankee", "Read Zulu"], False)
 
 
 @pytest.fixture
