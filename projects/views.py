@@ -13,7 +13,7 @@ from django_htmx.http import trigger_client_event
 from hona.http import AuthenticatedHttpRequest
 from messaging.actions import set_thread_project
 from messaging.models import Thread
-from messaging.queries import clients_with_threads, get_thread_for_user
+from messaging.queries import client_names, clients_with_threads, get_thread_for_user
 from projects import queries
 from projects.models import Project
 
@@ -33,7 +33,7 @@ def project_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()[:100]
     page = _page_number(request.GET.get("page"))
     projects, has_more = queries.project_page(
-        request.user, search=search, page=page, clients=clients_with_threads()
+        request.user, search=search, page=page, clients=client_names()
     )
     context = {
         "active_nav": "projects",
