@@ -46,6 +46,11 @@ WIDTHS = {"laptop": (1366, 800), "phone": (390, 844)}
 
 # axe's own defaults (WCAG 2.x A and AA and best practices); a violation counts when axe rates its
 # impact serious or critical.
+# The page's animations that end (a bubble fading in), not its spinners.
+FADING = (
+    "document.getAnimations().filter((a) => a.playState === 'running' && a.effect &&"
+    " a.effect.getComputedTiming().iterations !== Infinity)"
+)
 RUN_AXE = """
 async () => {
   const results = await axe.run(document, {resultTypes: ["violations"]});
@@ -99,11 +104,14 @@ class Audit:
 
     def axe(self, page: Page, label: str) -> None:
         settle(page)
-        # A message that just arrived fades in: judge its colours once it has.
-        page.evaluate(
-            "() => Promise.all(document.getAnimations().filter((a) => a.effect &&"
-            " a.effect.getComputedTiming().iterations !== Infinity).map((a) => a.finished))"
-        )
+        # A message that just arrived fades in: judge its colours once it has. A live update
+        # can swap a bubble in again (the stored reply in place of the one being sent) just
+        # after, so wait until a moment passes with nothing fading.
+        for _ in range(20):
+            page.evaluate(f"() => Promise.all({FADING}.map((a) => a.finished))")
+            page.wait_for_timeout(150)
+            if not page.evaluate(f"() => {FADING}.length"):
+                break
         if not page.evaluate("() => typeof window.axe !== 'undefined'"):
             # Through the DevTools protocol, which the page's Content-Security-Policy leaves alone.
             page.evaluate(AXE + "\n;true")
