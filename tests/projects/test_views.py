@@ -258,3 +258,17 @@ def test_choosing_one_of_several_clients_shows_where_their_thread_files(
     assert "New messages in this thread are filed to <strong>Brooks Divorce</strong>." in html
     assert reverse("messaging:thread-panel", args=[marcus.thread.pk]) in html
     assert 'aria-current="true">Marcus Brooks' in html
+
+
+def test_a_row_escapes_the_project_and_client_names_and_says_when_there_are_no_clients(
+    client: Client, colleague: User, firm: Organization, make_contact: Callable[..., Contact]
+) -> None:
+    project = create_project(organization=firm, name="Doe <script>alert(1)</script>")
+    make_contact(firm, "Ann & <b>Bo</b>", projects=[project])
+    create_project(organization=firm, name="Empty Case")
+    client.force_login(colleague)
+    html = client.get(LIST).text
+    assert "<script>alert(1)</script>" not in html and "<b>Bo</b>" not in html
+    assert "<strong>Doe &lt;script&gt;alert(1)&lt;/script&gt;</strong>" in html
+    assert '<span class="project-clients muted">Ann &amp; &lt;b&gt;Bo&lt;/b&gt;</span>' in html
+    assert '<span class="project-clients muted">No clients yet</span>' in html
