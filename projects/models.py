@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Upper
 
 from hona.models import Organization, OrganizationOwnedQuerySet
@@ -45,6 +45,16 @@ class Project(models.Model):
         ],
     )
     cms_case_url = models.URLField("CMS case URL", max_length=500, blank=True)
+    # The dashboard lists open cases first and closed ones last: the statuses' order above, kept
+    # by the database itself so that every write (a form, the CMS's sync, an update()) keeps it.
+    status_rank = models.GeneratedField(
+        expression=Case(
+            *(When(status=value, then=Value(rank)) for rank, value in enumerate(Status.values)),
+            default=Value(len(Status.values)),
+        ),
+        output_field=models.SmallIntegerField(),
+        db_persist=True,
+    )
     assigned_staff = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="assigned_projects"
     )
@@ -76,7 +86,7 @@ class Project(models.Model):
             models.Index(fields=["organization", "name"], name="project_org_name"),
             # The dashboard's order (projects.queries.project_page), so a page stops at its end.
             models.Index(
-                fields=["organization", "status", "name", "id"], name="project_org_status_name"
+                fields=["organization", "status_rank", "name", "id"], name="project_org_rank_name"
             ),
             # The search by case number, which ignores case (`cms_case_id__iexact`).
             models.Index(F("organization"), Upper("cms_case_id"), name="project_org_case_upper"),

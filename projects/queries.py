@@ -71,10 +71,11 @@ def project_page(
     user: User, *, search: str = "", page: int = 1, clients: QuerySet[Any] | None = None
 ) -> tuple[list[Any], bool]:
     """One page of the Projects dashboard: projects with unread messages first, then the rest,
-    each by status and name. Four queries (unread projects, the others, clients, staff).
+    each by status (open first, closed last) and name. Four queries (unread projects, the
+    others, clients, staff).
 
-    The two parts are read apart so that the second walks the (firm, status, name) index and
-    stops at the page's end; sorted as one, every project of the firm was read and sorted for
+    The two parts are read apart so that the second walks the (firm, status rank, name) index
+    and stops at the page's end; sorted as one, every project of the firm was read and sorted for
     each page. `clients` is how the screen wants each project's clients read (messaging's
     contacts with their threads); projects does not import messaging, the view passes it in.
     """
@@ -96,7 +97,7 @@ def project_page(
             )
         )
     unread_ids = unread_project_ids(user)
-    unread = projects.filter(pk__in=unread_ids).order_by("status", "name", "pk")
+    unread = projects.filter(pk__in=unread_ids).order_by("status_rank", "name", "pk")
     start = (max(page, 1) - 1) * PROJECTS_PAGE
     wanted = PROJECTS_PAGE + 1  # one more, to know whether there is a next page
     rows = list(unread[start : start + wanted])
@@ -105,7 +106,7 @@ def project_page(
     if len(rows) < wanted:
         # Where the others start on this page: past the unread ones shown on earlier pages.
         skip = start - unread.count() if start and not rows else 0
-        rest = projects.exclude(pk__in=unread_ids).order_by("status", "name", "pk")
+        rest = projects.exclude(pk__in=unread_ids).order_by("status_rank", "name", "pk")
         for row in rest[skip : skip + wanted - len(rows)]:
             row.has_unread = False
             rows.append(row)

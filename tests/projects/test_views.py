@@ -119,7 +119,7 @@ def test_pages_list_unread_projects_first_then_the_others_each_once_in_order(
 ) -> None:
     """Unread and read projects are read apart (projects.queries.project_page): a page that
     holds the last unread ones goes on with the first others, and later pages skip the right
-    number of each. Within each part, by status (its stored word) and name."""
+    number of each. Within each part, open cases first and closed ones last, each by name."""
     monkeypatch.setattr("projects.queries.PROJECTS_PAGE", 3)
     for name in ("Delta", "Alpha", "Charlie", "Bravo"):
         contact = make_contact(firm, f"Client {name}", projects=[create_project(
@@ -146,8 +146,8 @@ def test_pages_list_unread_projects_first_then_the_others_each_once_in_order(
         return names, ">Next</a>" in html
 
     assert page(1) == (["Unread Alpha", "Unread Bravo", "Unread Charlie"], True)
-    assert page(2) == (["Unread Delta", "Read Xray", "Read Whisky"], True)
-    assert page(3) == (["Read Yankee", "Read Zulu"], False)
+    assert page(2) == (["Unread Delta", "Read Whisky", "Read Yankee"], True)
+    assert page(3) == (["Read Zulu", "Read Xray"], False)
 
 
 @pytest.fixture
