@@ -311,7 +311,13 @@ def with_details(messages: list[Message]) -> list[Message]:
             Prefetch("attachments", Attachment.objects.order_by("pk")),
             Attachment,
         ),
-        ("filings", "has_filings", Prefetch("filings"), filings),
+        (
+            "filings",
+            "has_filings",
+            # A file's receipt names the file: read with it, not one query a receipt.
+            Prefetch("filings", filings._default_manager.select_related("attachment")),
+            filings,
+        ),
     ]
     for name, flag, lookup, model in relations:
         prefetch_related_objects([m for m in messages if getattr(m, flag, True)], lookup)

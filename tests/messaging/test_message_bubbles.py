@@ -8,7 +8,9 @@ import re
 from collections.abc import Callable
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -109,7 +111,10 @@ def test_each_message_shows_its_text_files_sender_status_errors_and_receipt(
     unlinked = _message(thread, body="Unlinked case", project_id=intake.pk)
 
     client.force_login(colleague)
-    html = client.get(f"/conversations/{thread.pk}/").text
+    with CaptureQueriesContext(connection) as page_queries:
+        html = client.get(f"/conversations/{thread.pk}/").text
+    # Files and receipts come in one query each, however many messages have them.
+    assert len(page_queries) <= 8, [q["sql"][:80] for q in page_queries]
 
     bubble = _bubble(html, asked)
     assert "Is it &lt;b&gt;done&lt;/b&gt;?" in bubble
