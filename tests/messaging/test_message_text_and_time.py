@@ -1,4 +1,4 @@
-"""A bubble's text and time (messaging/templatetags/message_format.py) read exactly as Django's
+"""A bubble's text and time (messaging/templatetags/message_bubbles.py) read exactly as Django's
 own filters would write them: links, line breaks, escaping, and the firm's time zone."""
 
 from datetime import UTC, datetime
@@ -7,7 +7,7 @@ import pytest
 from django.template import Context, Template
 from django.utils import timezone
 
-from messaging.templatetags.message_format import message_text, message_time
+from messaging.templatetags.message_bubbles import message_text, message_time
 
 BODIES = [
     "Running late, be there in ten",
