@@ -403,5 +403,6 @@ def client_names() -> QuerySet[Contact]:
 
 
 def clients_with_threads() -> QuerySet[Contact]:
-    """Contacts as the Projects dashboard lists them under each project: by name, with thread."""
+    """Contacts as a project's details list them (to open a client's thread): by name, with
+    thread."""
     return Contact.objects.select_related("thread").order_by("name")
