@@ -31,6 +31,12 @@ def _related(model: type[Model], name: str) -> type[Model]:
     return related
 
 
+def _memberships() -> type[Model]:
+    """Who is a client of which project: the table behind `Project.clients`."""
+    through: type[Model] = Project._meta.get_field("clients").through
+    return through
+
+
 def unread_project_ids(user: User) -> QuerySet[Any] | RawSQL:
     """Projects whose clients sent messages this user has not seen, as a subquery, following
     relations by name so projects never imports messaging."""
@@ -46,7 +52,7 @@ def unread_project_ids(user: User) -> QuerySet[Any] | RawSQL:
     contact = _related(Project, "clients")
     thread = _related(contact, "thread")
     unread = _related(thread, "unread_by")
-    clients = Project._meta.get_field("clients").through
+    clients = _memberships()
     sql = (
         f"SELECT c.{column(clients, 'project')} FROM {table(clients)} c "  # noqa: S608 - model names
         f"WHERE c.{column(clients, 'contact')} = ANY(ARRAY("
@@ -77,7 +83,7 @@ def project_page(
     The two parts are read apart so that the second walks the (firm, status rank, name) index
     and stops at the page's end; sorted as one, every project of the firm was read and sorted for
     each page. `clients` is how the screen wants each project's clients read (messaging's
-    contacts with their threads); projects does not import messaging, the view passes it in.
+    contacts, by name); projects does not import messaging, the view passes it in.
     """
     projects = Project.objects.for_user(user)
     term = one_line(search)  # a NUL typed into the box cannot reach the database
@@ -85,9 +91,9 @@ def project_page(
         # A union of three index lookups (a client's name, the project's name, both by trigram,
         # and the case number): ORed in one WHERE, every project of the firm was read.
         firm = Project.objects.for_user(user).order_by()
-        memberships = Project._meta.get_field("clients").through._default_manager
         projects = projects.filter(
-            pk__in=memberships.filter(
+            pk__in=_memberships()
+            ._default_manager.filter(
                 contact__organization=user.organization_id, contact__name__icontains=term
             )
             .values("project_id")
