@@ -11,3 +11,4 @@ class CmsSyncConfig(AppConfig):
 
         events.subscribe(events.MessageRecorded, handlers.file_recorded_message)
         events.subscribe(events.AttachmentStored, handlers.file_stored_attachment)
+        events.subscribe(events.NoteWritten, handlers.file_written_note)

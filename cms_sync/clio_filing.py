@@ -1,4 +1,5 @@
-"""Filing into Clio Manage: a message becomes a communication on the matter, a file a document.
+"""Filing into Clio Manage: a message becomes a communication on the matter, a file a document,
+and staff's internal note a note of the matter (never a communication: the client was not told).
 
 A retry after a lost answer looks first for what the earlier attempt may have made (the
 communication by its reference, the document by its name and time), so nothing is filed twice.
@@ -21,6 +22,8 @@ from cms_sync.models import OutboxEntry
 def file_in_clio(client: ClioClient, entry: OutboxEntry) -> str:
     if entry.kind == OutboxEntry.Kind.FILE:
         return upload_document(client, entry)
+    if entry.kind == OutboxEntry.Kind.NOTE:
+        return create_note(client, entry)
     return create_communication(client, entry)
 
 
@@ -86,6 +89,36 @@ def create_communication(client: ClioClient, entry: OutboxEntry) -> str:
     )
     payload = {"data": data}
     created = client.request("POST", "/communications.json", json=payload)
+    return str(created["data"]["id"])
+
+
+def create_note(client: ClioClient, entry: OutboxEntry) -> str:
+    """An internal note as a Matter note (`POST /notes.json`, ../shared/reference/
+    twilio-and-clio.md): found again by its reference when an earlier attempt's answer was lost."""
+    message = entry.message
+    reference = f"[Hona {entry.key}]"
+    if entry.attempts > 1:
+        found = client.request(
+            "GET",
+            "/notes.json",
+            params={
+                "type": "Matter",
+                "matter_id": entry.case_id,
+                "query": reference,
+                "fields": "id",
+            },
+        )
+        if found.get("data"):
+            return str(found["data"][0]["id"])
+    author = message.sender.name if message.sender is not None else "Staff"
+    data = {
+        "type": "Matter",
+        "subject": f"Internal note on {message.thread.contact.name} ({author}, Hona)",
+        "detail": f"{message.body}\n\n— {author}, internal note\n{reference}",
+        "date": message.created_at.date().isoformat(),
+        "matter": {"id": _int(entry.case_id)},
+    }
+    created = client.request("POST", "/notes.json", json={"data": data})
     return str(created["data"]["id"])
 
 

@@ -6,7 +6,7 @@ Both run in the message's own transaction: the outbox row is written with what i
 from __future__ import annotations
 
 from cms_sync.actions import queue_file, queue_message
-from messaging.events import AttachmentStored, MessageRecorded
+from messaging.events import AttachmentStored, MessageRecorded, NoteWritten
 
 
 def file_recorded_message(event: MessageRecorded) -> None:
@@ -16,3 +16,7 @@ def file_recorded_message(event: MessageRecorded) -> None:
 
 def file_stored_attachment(event: AttachmentStored) -> None:
     queue_file(attachment=event.attachment)
+
+
+def file_written_note(event: NoteWritten) -> None:
+    queue_message(message=event.message)  # only when the firm files notes (queue_message)

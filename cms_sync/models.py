@@ -63,6 +63,7 @@ class OutboxEntry(models.Model):
     class Kind(models.TextChoices):
         MESSAGE = "message", "Message"
         FILE = "file", "File"
+        NOTE = "note", "Internal note"  # filed as a note of the case, not a communication
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -103,7 +104,7 @@ class OutboxEntry(models.Model):
         ordering = ["created_at", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind="message", attachment__isnull=True)
+                condition=Q(kind__in=["message", "note"], attachment__isnull=True)
                 | Q(kind="file", attachment__isnull=False),
                 name="outbox_file_entries_have_a_file",
             ),

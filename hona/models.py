@@ -73,6 +73,12 @@ class Organization(models.Model):
         help_text="Everyone at the firm must sign in with a code from an authenticator app. "
         "Staff without one are asked to set it up the next time they open a page.",
     )
+    file_notes_to_cms = models.BooleanField(
+        "file internal notes to the case",
+        default=False,
+        help_text="Staff's internal notes are filed to the client's case in the CMS as notes "
+        "(never as communications with the client). Off: notes stay in Hona.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

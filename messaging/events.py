@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from hona.models import User
 from messaging.models import Attachment, Message
 
 
@@ -45,8 +46,16 @@ class MessageFailed:
     message: Message
 
 
-Event = MessageRecorded | AttachmentStored | MessageFailed
-E = TypeVar("E", MessageRecorded, AttachmentStored, MessageFailed)
+@dataclass(frozen=True)
+class NoteWritten:
+    """Staff wrote an internal note in a thread; `mentioned` are the colleagues it @mentions."""
+
+    message: Message
+    mentioned: tuple[User, ...] = ()
+
+
+Event = MessageRecorded | AttachmentStored | MessageFailed | NoteWritten
+E = TypeVar("E", MessageRecorded, AttachmentStored, MessageFailed, NoteWritten)
 
 _handlers: dict[type[Any], list[Callable[[Any], None]]] = defaultdict(list)
 

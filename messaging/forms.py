@@ -40,6 +40,9 @@ class ComposerForm(forms.Form):
     """The message box, for staff and in the client portal. How many files, how large and of
     which kinds is checked by the actions (messaging/uploads.py), for every caller alike."""
 
+    noun = "message"  # what the box writes, in its errors
+    nothing_written = "Write a message or attach a file."
+
     body = forms.CharField(
         required=False,
         strip=False,
@@ -54,16 +57,29 @@ class ComposerForm(forms.Form):
         body = body.replace("\r\n", "\n").replace("\r", "\n").strip()
         if len(body) > MAX_BODY:
             raise ValidationError(
-                f"This message is {len(body):,} characters long; the limit is {MAX_BODY:,}. "
-                "Shorten it or split it into two messages."
+                f"This {self.noun} is {len(body):,} characters long; the limit is {MAX_BODY:,}. "
+                f"Shorten it or split it into two {self.noun}s."
             )
         return body
 
+    def has_something(self, cleaned: dict[str, Any]) -> bool:
+        return bool(cleaned.get("body") or cleaned.get("attachments"))
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        if not self.errors and not cleaned.get("body") and not cleaned.get("attachments"):
-            raise ValidationError("Write a message or attach a file.")
+        if not self.errors and not self.has_something(cleaned):
+            raise ValidationError(self.nothing_written)
         return cleaned
+
+
+class NoteComposerForm(ComposerForm):
+    """The staff message box on its "Internal note" tab: the same text rules; a note is text."""
+
+    noun = "note"
+    nothing_written = "An internal note needs some text."
+
+    def has_something(self, cleaned: dict[str, Any]) -> bool:
+        return bool(cleaned.get("body"))
 
 
 class PortalComposerForm(ComposerForm):

@@ -24,6 +24,12 @@ def thread_changed(*, organization_id: int, thread_id: int) -> None:
     live.publish(live.portal_channel(thread_id), "thread")
 
 
+def note_added(*, organization_id: int, thread_id: int) -> None:
+    """Staff wrote an internal note: only the firm's open copies of the thread hear of it (not
+    the list, whose order and preview follow the client conversation, nor the portal)."""
+    live.publish(live.firm_channel(organization_id), f"thread-{thread_id}")
+
+
 def list_changed(thread: Thread) -> None:
     """The thread's place in the firm's lists changed (flag, archive, spam, project)."""
     firm = live.firm_channel(thread.organization_id)

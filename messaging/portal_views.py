@@ -162,7 +162,10 @@ def _context(contact: Contact, messages: list[Message], **extra: Any) -> dict[st
 
 
 def _messages(contact: Contact) -> Any:
-    return Message.objects.filter(thread__contact=contact).prefetch_related("attachments")
+    # Never staff's internal notes: the portal shows what was said with the client.
+    return (
+        Message.objects.filter(thread__contact=contact).for_client().prefetch_related("attachments")
+    )
 
 
 def _portal_page(
@@ -207,7 +210,7 @@ def portal_stream(request: HttpRequest, contact: Contact) -> HttpResponseBase:
 @portal_view
 def portal_updates(request: HttpRequest, contact: Contact) -> HttpResponse:
     since = _since(request.GET.get("since"))
-    if not Message.objects.filter(thread__contact=contact, created_at__gt=since).exists():
+    if not _messages(contact).filter(created_at__gt=since).exists():
         return HttpResponse(status=204)
     return _updates(request, contact, since)
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("conversations/<int:pk>/earlier/", views.earlier_messages, name="thread-earlier"),
     path("conversations/<int:pk>/updates/", views.thread_updates, name="thread-updates"),
     path("conversations/<int:pk>/send/", views.send, name="thread-send"),
+    path("conversations/<int:pk>/colleagues/", views.colleagues, name="thread-colleagues"),
     path("conversations/<int:pk>/flag/", views.set_flag, name="thread-flag"),
     path("conversations/<int:pk>/archive/", views.set_archived, name="thread-archive"),
     path("conversations/<int:pk>/spam/", views.set_spam, name="thread-spam"),

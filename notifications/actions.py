@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from hona.models import User
 from hona.queueing import enqueue_on_commit
+from hona.text import one_line
 from messaging.models import Message
 from notifications import tasks
 from notifications.models import Notification, NotificationSettings
@@ -106,3 +109,43 @@ def notify_documents_not_sent(*, message: Message, reasons: list[str]) -> Notifi
         title=f"Not every document reached {message.thread.contact.name}",
         body=" ".join(reasons),
     )
+
+
+NOTE_EXCERPT = 300
+
+
+@transaction.atomic
+def notify_mentions(*, note: Message, mentioned: Sequence[User]) -> list[Notification]:
+    """Tell each colleague a note mentions, by their own settings: in the app (the badge and
+    the list), by email, both or neither. One notice per person and note."""
+    told = []
+    author = note.sender.name if note.sender is not None else "A colleague"
+    excerpt = one_line(note.body)
+    if len(excerpt) > NOTE_EXCERPT:
+        excerpt = excerpt[: NOTE_EXCERPT - 1].rstrip() + "…"
+    for person in mentioned:
+        if person.organization_id != note.organization_id or not person.is_active:
+            continue
+        chosen = settings_for(person)
+        by_email = chosen.email_immediately and bool(person.email)
+        if not chosen.in_app and not by_email:
+            continue
+        try:
+            with transaction.atomic():
+                notification = Notification.objects.create(
+                    user=person,
+                    kind=Notification.Kind.MENTIONED,
+                    thread=note.thread,
+                    message=note,
+                    title=f"{author} mentioned you in a note on {note.thread.contact.name}",
+                    body=excerpt,
+                    # Not wanted in the app: kept (it was sent) but never counted in the badge.
+                    read_at=None if chosen.in_app else timezone.now(),
+                    email=Notification.Email.PENDING if by_email else Notification.Email.NONE,
+                )
+        except IntegrityError:
+            continue  # told already
+        if by_email:
+            enqueue_on_commit(tasks.email_notification, notification.pk)
+        told.append(notification)
+    return told

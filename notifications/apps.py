@@ -11,3 +11,4 @@ class NotificationsConfig(AppConfig):
 
         events.subscribe(events.MessageRecorded, handlers.alert_staff_to_client_message)
         events.subscribe(events.MessageFailed, handlers.tell_sender_their_message_failed)
+        events.subscribe(events.NoteWritten, handlers.tell_mentioned_colleagues)

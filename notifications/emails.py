@@ -8,7 +8,6 @@ import logging
 from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
 from hona.text import one_line
@@ -36,11 +35,9 @@ def send_notification_email(*, notification_id: int) -> None:
     if not notification.user.email:
         Notification.objects.filter(pk=notification_id).update(email=Notification.Email.NONE)
         return
-    link = ""
-    if notification.thread_id:
-        link = settings.PUBLIC_BASE_URL + reverse(
-            "messaging:thread-detail", args=[notification.thread_id]
-        )
+    link = (
+        settings.PUBLIC_BASE_URL + notification.get_absolute_url() if notification.thread_id else ""
+    )
     body = render_to_string(
         "notifications/email/notification.txt", {"notification": notification, "link": link}
     )

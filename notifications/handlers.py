@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from messaging.events import MessageFailed, MessageRecorded
-from notifications.actions import notify_delivery_failure
+from messaging.events import MessageFailed, MessageRecorded, NoteWritten
+from notifications.actions import notify_delivery_failure, notify_mentions
 from notifications.alerts import client_message_arrived
 
 
@@ -15,3 +15,8 @@ def alert_staff_to_client_message(event: MessageRecorded) -> None:
 
 def tell_sender_their_message_failed(event: MessageFailed) -> None:
     notify_delivery_failure(message=event.message)
+
+
+def tell_mentioned_colleagues(event: NoteWritten) -> None:
+    if event.mentioned:
+        notify_mentions(note=event.message, mentioned=event.mentioned)

@@ -7,6 +7,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 
@@ -58,6 +59,7 @@ class Notification(models.Model):
         DELIVERY_FAILED = "delivery_failed", "Message not delivered"
         CMS_FAILED = "cms_failed", "Not filed to the CMS"
         DOCUMENTS_NOT_SENT = "documents_not_sent", "Documents from the CMS not sent"
+        MENTIONED = "mentioned", "Mentioned in an internal note"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -108,6 +110,15 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        """Where the notice leads: its thread, at the note that mentions them; or the list."""
+        if not self.thread_id:
+            return reverse("notifications:unread-list")
+        path = reverse("messaging:thread-detail", args=[self.thread_id])
+        if self.kind == self.Kind.MENTIONED and self.message_id:
+            path += f"#message-{self.message_id}"
+        return path
 
 
 class AlertBurst(models.Model):

@@ -7,11 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.urls import reverse
 
 from hona.actions import create_organization, create_staff_user
 from hona.models import Organization, User
 from messaging import actions as messaging_actions
 from messaging.models import Contact, Message, Thread
+from messaging.sms import MemoryBackend
 
 PASSWORD = "correct-horse-battery"
 CHROMIUM_ARGS = [
@@ -181,6 +183,20 @@ def contact(firm: Organization, make_contact: Callable[..., Contact]) -> Contact
 @pytest.fixture
 def thread(contact: Contact) -> Thread:
     return contact.thread
+
+
+def thread_url(thread: Thread, name: str = "thread-detail") -> str:
+    """A thread's page, or one of its actions (`thread-send`, `thread-colleagues`, …)."""
+    return reverse(f"messaging:{name}", args=[thread.pk])
+
+
+@pytest.fixture
+def memory_sms(settings: Any) -> Any:
+    """Texts kept in memory (MemoryBackend.outbox) instead of sent."""
+    settings.SMS_BACKEND = "memory"
+    MemoryBackend.outbox.clear()
+    yield MemoryBackend.outbox
+    MemoryBackend.outbox.clear()
 
 
 def write(

@@ -47,9 +47,14 @@ def _queue(entry: OutboxEntry) -> OutboxEntry | None:
 
 
 def queue_message(*, message: Message) -> list[OutboxEntry]:
-    """Called in the transaction that stores a message (and its files): queue their filing."""
+    """Called in the transaction that stores a message (and its files): queue their filing.
+
+    An internal note is filed as a note of the case, never as a communication, and only when
+    the firm chose to file notes (Organization.file_notes_to_cms)."""
     project = message.project
     if project is None or not project.cms_case_id:
+        return []
+    if message.is_note and not message.organization.file_notes_to_cms:
         return []
     integration = active_integration(message.organization_id)
     if integration is None:
@@ -61,14 +66,9 @@ def queue_message(*, message: Message) -> list[OutboxEntry]:
         "project": project,
         "case_id": project.cms_case_id,
     }
+    kind = OutboxEntry.Kind.NOTE if message.is_note else OutboxEntry.Kind.MESSAGE
     queued = [
-        _queue(
-            OutboxEntry(
-                kind=OutboxEntry.Kind.MESSAGE,
-                key=f"message:{message.pk}:{project.cms_case_id}",
-                **common,
-            )
-        )
+        _queue(OutboxEntry(kind=kind, key=f"{kind}:{message.pk}:{project.cms_case_id}", **common))
     ]
     for attachment in message.attachments.all():
         queued.append(queue_file(attachment=attachment, message=message))
@@ -95,6 +95,12 @@ def queue_file(*, attachment: Attachment, message: Message | None = None) -> Out
     )
 
 
+def _direction(message: Message) -> str:
+    if message.is_note:
+        return "internal"  # staff's note: never sent to the client
+    return "from_client" if message.is_inbound else "to_client"
+
+
 def payload_of(entry: OutboxEntry) -> dict[str, object]:
     message = entry.message
     contact = message.thread.contact
@@ -103,7 +109,7 @@ def payload_of(entry: OutboxEntry) -> dict[str, object]:
         "idempotency_key": entry.key,
         "case_id": entry.case_id,
         "project": entry.project.name,
-        "direction": "from_client" if message.is_inbound else "to_client",
+        "direction": _direction(message),
         "channel": message.channel,
         "contact": {"name": contact.name, "phone": contact.phone, "email": contact.email},
         "staff": message.sender.name if message.sender else None,

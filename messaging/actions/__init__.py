@@ -19,6 +19,7 @@ from messaging.actions.messages import (
     remove_stored_files,
     send_message,
 )
+from messaging.actions.notes import write_note
 from messaging.actions.quota import QUOTA_WINDOW, QuotaReached, check_staff_quota
 from messaging.actions.templates import create_template, delete_template, update_template
 from messaging.actions.threads import (
@@ -64,4 +65,5 @@ __all__ = [
     "start_conversation",
     "update_contact",
     "update_template",
+    "write_note",
 ]

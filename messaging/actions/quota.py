@@ -36,7 +36,7 @@ def check_staff_quota(*, user: User, new_conversation: bool = False) -> None:
         used = Contact.objects.filter(created_by=user, created_at__gte=since).count()
     else:
         limit, what = firm.messages_per_hour, "messages"
-        used = Message.objects.filter(sender=user, created_at__gte=since).count()
+        used = Message.objects.filter(sender=user, created_at__gte=since).for_client().count()
     if limit and used >= limit:
         raise QuotaReached(
             f"You have sent {used} {what} in the last hour, the most {firm.name} allows one "

@@ -29,10 +29,22 @@ def body_fits(field: str, name: str) -> models.CheckConstraint:
     )
 
 
+class MessageQuerySet(OrganizationOwnedQuerySet):
+    def for_client(self) -> MessageQuerySet:
+        """What the client may see of their thread (the portal, anything sent to them): every
+        message but staff's internal notes."""
+        return self.exclude(direction=Message.Direction.INTERNAL)
+
+    def notes(self) -> MessageQuerySet:
+        return self.filter(direction=Message.Direction.INTERNAL)
+
+
 class Message(models.Model):
     class Direction(models.TextChoices):
         INBOUND = "in", "From the client"
         OUTBOUND = "out", "From the firm"
+        # Staff's own words about the thread, inside it: never sent, never shown to the client.
+        INTERNAL = "int", "Internal note"
 
     class Channel(models.TextChoices):
         PENDING = "", "Not sent yet"
@@ -49,6 +61,7 @@ class Message(models.Model):
         UNDELIVERED = "undelivered", "Undelivered"
         FAILED = "failed", "Failed"
         RECEIVED = "received", "Received"
+        INTERNAL = "internal", "Internal: not sent"
 
     class Kind(models.TextChoices):
         MESSAGE = "message", "Message"
@@ -124,7 +137,7 @@ class Message(models.Model):
         default=0, help_text="Files of an inbound MMS still being downloaded."
     )
 
-    objects = OrganizationOwnedQuerySet.as_manager()
+    objects = MessageQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -136,15 +149,32 @@ class Message(models.Model):
                 name="message_provider_sid_unique",
             ),
             models.CheckConstraint(
-                condition=Q(direction__in=["in", "out"]), name="message_direction"
+                condition=Q(direction__in=["in", "out", "int"]), name="message_direction"
             ),
             models.CheckConstraint(
-                condition=Q(direction="out") | Q(sender__isnull=True),
+                condition=~Q(direction="in") | Q(sender__isnull=True),
                 name="message_inbound_has_no_staff_sender",
             ),
             models.CheckConstraint(
-                condition=Q(direction="out") | Q(status="received"),
+                condition=~Q(direction="in") | Q(status="received"),
                 name="message_inbound_is_received",
+            ),
+            # A note has its author, is never sent (no status, channel or provider id) and has
+            # no files: nothing about it can reach the client.
+            models.CheckConstraint(
+                condition=~Q(direction="int")
+                | Q(
+                    status="internal",
+                    sender__isnull=False,
+                    channel="",
+                    provider_sid="",
+                    kind="message",
+                ),
+                name="message_note_is_never_sent",
+            ),
+            models.CheckConstraint(
+                condition=Q(direction="int") | ~Q(status="internal"),
+                name="message_only_notes_are_internal",
             ),
             models.CheckConstraint(
                 condition=Q(direction="in") | ~Q(status="received"),
@@ -160,6 +190,7 @@ class Message(models.Model):
                         "undelivered",
                         "failed",
                         "received",
+                        "internal",
                     ]
                 ),
                 name="message_status_known",
@@ -186,6 +217,12 @@ class Message(models.Model):
             ),
             # The thread page's "anything new since …" check: new messages and status changes.
             models.Index(fields=["thread", "status_changed_at"], name="message_thread_changed"),
+            # The firm's notes, for a search of their text (a firm writes few of them).
+            models.Index(
+                fields=["organization", "-created_at"],
+                condition=Q(direction="int"),
+                name="message_notes_recent",
+            ),
             # A staff member's hourly quota of messages.
             models.Index(
                 fields=["sender", "created_at"],
@@ -200,6 +237,10 @@ class Message(models.Model):
     @property
     def is_inbound(self) -> bool:
         return self.direction == self.Direction.INBOUND
+
+    @property
+    def is_note(self) -> bool:
+        return self.direction == self.Direction.INTERNAL
 
     @property
     def is_notice(self) -> bool:

@@ -28,6 +28,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
 
 from hona.templatetags.icons import icon
+from messaging.mentions import MENTION
 from messaging.models import Message, Thread
 
 register = template.Library()
@@ -43,6 +44,15 @@ def message_text(body: str) -> SafeString:
         html = urlize(body, nofollow=True, autoescape=True)
     else:
         html = escape(body)
+    return linebreaksbr(mark_safe(html), autoescape=True)  # noqa: S308 - escaped just above
+
+
+def note_text(body: str) -> SafeString:
+    """A note's text: escaped, each @mention marked, line breaks kept (no links are made, so a
+    mention inside one cannot break its markup)."""
+    html = MENTION.sub(
+        lambda found: f'<span class="mention">{found.group(0)}</span>', str(escape(body))
+    )
     return linebreaksbr(mark_safe(html), autoescape=True)  # noqa: S308 - escaped just above
 
 
@@ -209,9 +219,29 @@ def filing_receipt(context: template.Context, message: Message) -> SafeString:
     return mark_safe(_receipt(message, _Page(context)))  # noqa: S308 - escaped in _receipt
 
 
+def _note_bubble(message: Message, page: _Page) -> str:
+    """Staff's internal note: marked as such in words and colour, never a delivery status; its
+    receipt only once it is filed (or being filed) to the case as a note."""
+    oob = ' hx-swap-oob="true"' if page.oob else ""
+    author = message.sender.name if message.sender is not None else ""
+    receipt = _receipt(message, page) if list(message.filings.all()) else ""
+    return (
+        f'<li class="message message-int" id="message-{message.pk}"{oob}>'
+        f'<div class="message-bubble note-bubble"><p class="note-label">{icon("lock", 14)}'
+        "Internal note · only your team sees this</p>"
+        f'<p class="message-body">{note_text(message.body)}</p></div>'
+        f'<p class="message-meta"><span class="message-sender">{escape(author)}</span> · '
+        f"{message_time(message.created_at)} · "
+        '<span class="message-status status-internal">Not sent to the client</span></p>'
+        f"{receipt}</li>"
+    )
+
+
 @register.simple_tag(takes_context=True)
 def message_bubble(context: template.Context, message: Message) -> SafeString:
     page = _Page(context)
+    if message.is_note:
+        return mark_safe(_note_bubble(message, page))  # noqa: S308 - escaped in _note_bubble
     classes = f"message message-{escape(message.direction)}"
     if message.status == Message.Status.FAILED:
         classes += " is-failed"

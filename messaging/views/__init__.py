@@ -12,6 +12,7 @@ from messaging.views.templates import (
     template_list,
 )
 from messaging.views.threads import (
+    colleagues,
     earlier_messages,
     portal_link,
     revoke_link,
@@ -28,6 +29,7 @@ from messaging.views.threads import (
 __all__ = [
     "attachment_download",
     "cms_file",
+    "colleagues",
     "contact_edit",
     "conversation_list",
     "download",

@@ -47,8 +47,13 @@ def list_context(request: AuthenticatedHttpRequest) -> dict[str, Any]:
         if current is ConversationFilter.ALL and not request.GET.get("cursor")
         else queries.HiddenMatches()
     )
+    # Staff's internal notes are searched too: the newest few that have the words in them.
+    notes = (
+        queries.note_search_matches(request.user, search) if not request.GET.get("cursor") else []
+    )
     active = request.GET.get("active", "")
     return {
+        "note_matches": notes,
         # The open thread's row, when the list refreshes itself beside it.
         "active_pk": int(active) if active.isdigit() else None,
         "hidden_matches": hidden,

@@ -23,8 +23,10 @@ from hona.http import AuthenticatedHttpRequest
 from messaging import actions, queries, uploads
 from messaging.forms import (
     ComposerForm,
+    NoteComposerForm,
     ProjectChoiceForm,
 )
+from messaging.mentions import colleagues_to_mention
 from messaging.models import MAX_BODY, Attachment, Message, MessageTemplate, Thread
 from messaging.portal import portal_url
 from messaging.views.conversations import list_context
@@ -142,11 +144,14 @@ def send(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     thread = queries.get_thread_for_user(request.user, pk)
     was_archived = thread.is_archived  # sending brings it back: the header must say so
     since = _parse_cursor(request.POST.get("since"))
-    form = ComposerForm(request.POST, request.FILES)
+    note = request.POST.get("mode") == "note"  # the composer's "Internal note" tab
+    form = (NoteComposerForm if note else ComposerForm)(request.POST, request.FILES)
     error = uploads.refusal(request)
     if not error and not form.is_valid():
         error = " ".join(str(e) for errors in form.errors.values() for e in errors)
-    if not error:
+    if not error and note:
+        error = _write_note(request, thread, form)
+    elif not error:
         try:
             # The uploads stay where Django put them (memory or a temporary file); the action
             # checks the limits, reads each one's type from its first bytes and stores it.
@@ -183,6 +188,29 @@ def send(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if header:
         trigger_client_event(response, "thread-changed", {"id": thread.pk})
     return trigger_client_event(response, "message-sent")
+
+
+def _write_note(request: AuthenticatedHttpRequest, thread: Thread, form: ComposerForm) -> str:
+    """Store the composer's text as an internal note; the error to show, if any."""
+    if form.cleaned_data["attachments"]:
+        return (
+            "An internal note cannot carry files. Remove the files, or send them to the client "
+            "as a message."
+        )
+    try:
+        actions.write_note(thread=thread, author=request.user, body=form.cleaned_data["body"])
+    except ValidationError as exc:
+        return " ".join(exc.messages)
+    return ""
+
+
+@login_required
+@require_GET
+def colleagues(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Whom a note in this thread can @mention: the composer asks when a note is begun."""
+    thread = queries.get_thread_for_user(request.user, pk)
+    people = colleagues_to_mention(thread.organization_id, request.user)
+    return render(request, "messaging/conversations.html#mention-list", {"people": people})
 
 
 def _header_response(request: AuthenticatedHttpRequest, thread: Thread) -> HttpResponse:

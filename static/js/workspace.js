@@ -90,6 +90,8 @@
             body: textarea.value,
             start: textarea.selectionStart,
             end: textarea.selectionEnd,
+            // A note's draft comes back as a note: never offered to be sent to the client.
+            mode: composerMode(textarea.form),
           })
         );
       } else {
@@ -98,6 +100,12 @@
     } catch (error) {
       /* storage full or disabled: the draft is simply not kept */
     }
+  }
+
+  // The staff composer's tab: "message" (to the client) or "note" (internal, for the team).
+  function composerMode(form) {
+    var checked = form && form.querySelector("[data-composer-mode]:checked");
+    return checked ? checked.value : "message";
   }
 
   function smoothScroll() {
@@ -440,8 +448,53 @@
       });
     }
 
+    /* Message to the client, or internal note */
+
+    var modes = form.querySelectorAll("[data-composer-mode]");
+    var label = form.querySelector("[data-composer-label]");
+    var sendLabel = form.querySelector("[data-send-label]");
+    var mentionList = form.querySelector("[data-mention-list]");
+
+    function applyMode() {
+      var note = composerMode(form) === "note";
+      form.classList.toggle("is-note", note);
+      if (note) form.setAttribute("data-composer-no-segments", "");
+      else form.removeAttribute("data-composer-no-segments");
+      textarea.placeholder = note ? form.dataset.notePlaceholder : form.dataset.messagePlaceholder;
+      if (label) label.textContent = note ? label.dataset.note : label.dataset.message;
+      if (sendLabel) sendLabel.textContent = note ? "Add note" : "Send";
+      // The colleagues one can @mention, fetched the first time a note is written.
+      if (note && mentionList && !mentionList.hasAttribute("data-loaded")) {
+        mentionList.setAttribute("data-loaded", "");
+        htmx.trigger(mentionList, "mentions-wanted");
+      }
+      updateCounter();
+    }
+
+    modes.forEach(function (radio) {
+      radio.addEventListener("change", function () {
+        applyMode();
+        writeDraft(draftKey, textarea);
+        clearError();
+        textarea.focus();
+      });
+    });
+
+    if (mentionList) {
+      mentionList.addEventListener("click", function (event) {
+        var button = event.target.closest("[data-mention]");
+        if (!button) return;
+        insertAtCaret(textarea, "@" + button.getAttribute("data-mention"), { link: true });
+      });
+    }
+
     // The draft kept for this thread, unless the browser restored one itself (Back button).
     var draft = readDraft(draftKey);
+    if (draft && draft.mode === "note" && !textarea.value) {
+      var noteTab = form.querySelector('[data-composer-mode][value="note"]');
+      if (noteTab) noteTab.checked = true;
+    }
+    applyMode();
     if (draft && !textarea.value) {
       textarea.value = draft.body;
       if (typeof draft.start === "number" && typeof draft.end === "number") {

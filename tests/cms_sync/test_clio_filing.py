@@ -201,3 +201,47 @@ def test_attach_file_from_the_case_lists_pages_and_sends_like_an_upload(
     assert message.channel == "mms" and len(MemoryBackend.outbox[0].media_urls) == 1
     # A document that came from the case is not filed back into it.
     assert not OutboxEntry.objects.filter(kind="file").exists()
+
+
+def _file_notes(firm: Organization, on: bool) -> None:
+    firm.file_notes_to_cms = on
+    firm.save(update_fields=["file_notes_to_cms"])
+
+
+def test_a_note_is_not_filed_unless_the_firm_files_notes(
+    clio: FakeClio,
+    firm: Organization,
+    owner: User,
+    matter_thread: Thread,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.write_note(thread=matter_thread, author=owner, body="Private strategy")
+    assert not OutboxEntry.objects.exists()
+    assert clio.notes == [] and clio.communications == []
+
+
+def test_a_filed_note_becomes_a_matter_note_never_a_communication_and_a_retry_finds_it(
+    clio: FakeClio,
+    firm: Organization,
+    owner: User,
+    matter_thread: Thread,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    _file_notes(firm, True)
+    with django_capture_on_commit_callbacks(execute=True):
+        note = actions.write_note(thread=matter_thread, author=owner, body="Offer: 40k")
+    assert clio.communications == []
+    [filed] = clio.notes
+    assert filed["type"] == "Matter" and filed["matter"] == {"id": 1001}
+    assert filed["subject"] == f"Internal note on Jane Doe ({owner.name}, Hona)"
+    assert filed["detail"].startswith("Offer: 40k")
+    entry = OutboxEntry.objects.get()
+    assert entry.kind == "note" and entry.key == f"note:{note.pk}:1001"
+    assert entry.status == "filed" and entry.cms_id == "7001"
+    # The worker was killed after Clio created it, before we stored Clio's id.
+    OutboxEntry.objects.filter(pk=entry.pk).update(status="pending", cms_id="")
+    cms.file_entry(entry_id=entry.pk)
+    assert len(clio.notes) == 1
+    entry.refresh_from_db()
+    assert entry.status == "filed" and entry.cms_id == "7001"

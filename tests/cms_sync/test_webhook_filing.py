@@ -287,3 +287,33 @@ def test_the_sender_is_told_when_their_message_could_not_be_filed(
     client.force_login(owner)
     html = client.get(reverse("notifications:unread-list"), headers={"HX-Request": "true"}).text
     assert "was not filed to the case" in html
+
+
+def test_a_note_is_posted_marked_internal_when_the_firm_files_notes(
+    receiver: Receiver,
+    firm: Organization,
+    owner: User,
+    filed_thread: Thread,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    run(
+        django_capture_on_commit_callbacks,
+        actions.write_note,
+        thread=filed_thread,
+        author=owner,
+        body="Not for the client",
+    )
+    assert receiver.received == []  # the firm files no notes by default
+    firm.file_notes_to_cms = True
+    firm.save(update_fields=["file_notes_to_cms"])
+    note = run(
+        django_capture_on_commit_callbacks,
+        actions.write_note,
+        thread=filed_thread,
+        author=owner,
+        body="Filed note",
+    )
+    [posted] = receiver.received
+    assert posted["direction"] == "internal" and posted["text"] == "Filed note"
+    assert posted["staff"] == owner.name and posted["channel"] == ""
+    assert receiver.keys == [f"note:{note.pk}:1001"]

@@ -28,6 +28,7 @@ class FakeClio:
     expires_in: int = 2_592_000
     revoked: bool = False
     communications: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[dict[str, Any]] = field(default_factory=list)
     documents: dict[int, dict[str, Any]] = field(default_factory=dict)
     uploads: dict[str, bytes] = field(default_factory=dict)
     script: deque[str] = field(default_factory=deque)
@@ -129,6 +130,12 @@ def _handler(state: FakeClio) -> type[BaseHTTPRequestHandler]:
                 state.communications.append(data)
                 if state.answer_delay:
                     time.sleep(state.answer_delay)  # created, but the answer is slow to come
+                return self._json(201, {"data": {"id": data["id"]}})
+            if path == "/api/v4/notes.json":
+                if data.get("type") not in ("Matter", "Contact"):
+                    return self._json(422, {"error": {"message": "type is invalid"}})
+                data["id"] = len(state.notes) + 7001
+                state.notes.append(data)
                 return self._json(201, {"data": {"id": data["id"]}})
             if path == "/api/v4/documents.json":
                 document_id = len(state.documents) + 1001
@@ -249,6 +256,16 @@ def _handler(state: FakeClio) -> type[BaseHTTPRequestHandler]:
             if parts.path.startswith("/api/v4/matters/"):
                 matter = int(parts.path.rsplit("/", 1)[-1].removesuffix(".json"))
                 return self._json(200, {"data": {"id": matter, "client": {"id": 9000 + matter}}})
+            if parts.path == "/api/v4/notes.json":
+                if "type" not in query:  # Clio: ParameterMissing
+                    return self._json(400, {"error": {"message": "param is missing: type"}})
+                found = [
+                    {"id": n["id"]}
+                    for n in state.notes
+                    if str(n.get("matter", {}).get("id")) == query.get("matter_id")
+                    and query.get("query", "") in n.get("detail", "")
+                ]
+                return self._json(200, {"data": found, "meta": {"paging": {}}})
             if parts.path == "/api/v4/communications.json":
                 found = [
                     {"id": c["id"]}

@@ -154,7 +154,7 @@ def test_the_lists_own_refresh_is_the_results_fragment_with_the_open_row_at_a_fi
     # session, user + firm, one page of threads with the badge's counts
     with django_assert_max_num_queries(3):
         signed_in.get(LIST, poll, headers=htmx)
-    with django_assert_max_num_queries(4):  # + a search's hidden matches
+    with django_assert_max_num_queries(5):  # + a search's hidden matches and matching notes
         signed_in.get(LIST, {**poll, "q": "client"}, headers=htmx)
 
 

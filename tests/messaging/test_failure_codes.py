@@ -17,7 +17,6 @@ from hona.models import Organization, User
 from messaging import actions, delivery
 from messaging.failures import Failure
 from messaging.models import Contact, DeliveryEvent, Message, Thread
-from messaging.sms import MemoryBackend
 from tests.fakes.twilio import FakeTwilio
 from tests.messaging import samples
 from tests.messaging.test_delivery import contact_with
@@ -32,14 +31,6 @@ def send(owner: User, django_capture_on_commit_callbacks: Any) -> Any:
         return message
 
     return send_message
-
-
-@pytest.fixture
-def memory_sms(settings: Any) -> Any:
-    settings.SMS_BACKEND = "memory"
-    MemoryBackend.outbox.clear()
-    yield MemoryBackend.outbox
-    MemoryBackend.outbox.clear()
 
 
 def email_only(firm: Organization, email: str = "client@example.com") -> Contact:

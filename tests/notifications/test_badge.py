@@ -128,7 +128,7 @@ def test_the_badge_says_how_many_notices_wait_in_words_that_agree_with_the_numbe
         client.get(reverse("notifications:badge")).text,
     ]:
         assert 'title="2 notices need your attention"' in html
-        assert ", 2 delivery notices</span>" in html
+        assert ", 2 notices for you</span>" in html
 
 
 def test_the_lists_own_refresh_brings_the_badge_up_to_date_in_the_same_answer(

@@ -27,7 +27,7 @@ def test_the_sender_sees_the_failure_with_its_reason_under_the_messaging_icon(
 ) -> None:
     client.force_login(owner)
     badge = client.get(reverse("notifications:badge")).text
-    assert "notice-dot" in badge and "1 delivery notice" in badge
+    assert "notice-dot" in badge and "1 notice for you" in badge
     html = client.get(reverse("notifications:unread-list"), headers={"HX-Request": "true"}).text
     assert "Your message to George Whitfield was not delivered" in html
     assert "no email address on file" in html

@@ -1,0 +1,86 @@
+"""In Chromium: an internal note written from the composer's "Internal note" tab, with an
+@mention chosen from the chips; it shows as an amber note, never as a message to the client."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from hona.models import Organization, User
+from messaging.models import Message, Thread
+from messaging.sms import MemoryBackend
+from notifications.models import Notification
+from tests.conftest import receive
+from tests.test_browser_tour import AXE, RUN_AXE
+from tests.test_browser_workspace import open_thread, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def no_serious_axe_violations(page: Page) -> None:
+    page.evaluate(AXE + "\n;true")
+    assert page.evaluate(RUN_AXE) == []
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_a_note_with_a_mention_is_written_from_the_composer_and_never_sent(
+    page: Page,
+    live_server: Any,
+    settings: Any,
+    firm: Organization,
+    owner: User,
+    make_user: Any,
+    thread: Thread,
+    width: int,
+) -> None:
+    settings.SMS_BACKEND = "memory"
+    MemoryBackend.outbox.clear()
+    dana = make_user(firm, "dana", first_name="Dana", last_name="Reyes")
+    receive(thread, "Is the hearing still on Friday?")
+    page.set_viewport_size({"width": width, "height": 844 if width < 600 else 800})
+    sign_in(page, live_server, "owner")
+    open_thread(page, live_server, thread)
+
+    page.locator("label.composer-mode-option", has_text="Internal note").click()
+    box = page.get_by_label("Internal note about Jane Doe, for your team")
+    expect(box).to_have_attribute(
+        "placeholder", "Write a note for your team. @name mentions a colleague."
+    )
+    expect(page.get_by_text("Only your team sees notes.")).to_be_visible()
+    add = page.get_by_role("button", name="Add note")
+    expect(add).to_be_visible()
+    chip = page.get_by_role("button", name="@Dana (Dana)")
+    expect(chip).to_be_visible()
+    box.fill("Hearing moved to Monday; ")
+    chip.click()
+    expect(box).to_have_value("Hearing moved to Monday; @Dana ")
+    box.press("End")
+    box.type("please call her.")
+    no_serious_axe_violations(page)
+    add.click()
+
+    note = page.locator("#message-list li.message-int")
+    expect(note).to_have_count(1)
+    expect(note).to_contain_text("Internal note · only your team sees this")
+    expect(note).to_contain_text("Not sent to the client")
+    expect(note.locator(".mention")).to_have_text("@Dana")
+    expect(box).to_have_value("")
+    background = note.locator(".note-bubble").evaluate("e => getComputedStyle(e).backgroundColor")
+    assert background == "rgb(255, 250, 235)"  # amber, never a message's blue
+    no_serious_axe_violations(page)
+    if shots := os.environ.get("HONA_SCREENSHOTS"):
+        page.screenshot(path=f"{shots}/note-{width}.png")
+
+    assert MemoryBackend.outbox == []
+    stored = Message.objects.get(direction="int")
+    assert stored.body == "Hearing moved to Monday; @Dana please call her."
+    assert Notification.objects.get(user=dana).message_id == stored.pk
+
+    # Back to a message: the tab, the label and the button say so again.
+    page.locator("label.composer-mode-option", has_text="Message").click()
+    expect(page.get_by_role("radio", name="Message", exact=True)).to_be_checked()
+    expect(page.get_by_role("button", name="Send", exact=True)).to_be_visible()
+    expect(page.get_by_label("Message to Jane Doe")).to_be_visible()
