@@ -385,6 +385,21 @@ SMS_BACKEND = env.choice("SMS_BACKEND", ["console", "twilio", "memory"], default
 TWILIO_ACCOUNT_SID = env.string("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env.string("TWILIO_AUTH_TOKEN", default="")
 TWILIO_API_BASE_URL = env.origin("TWILIO_API_BASE_URL", default="https://api.twilio.com")
+# Lookup v2 (the line type before a number's first text) lives on a host of its own. Unset, it
+# follows TWILIO_API_BASE_URL when that points elsewhere (a Twilio-compatible host serving both,
+# like the tests' fake), and is Twilio's own otherwise.
+TWILIO_LOOKUP_BASE_URL = env.origin(
+    "TWILIO_LOOKUP_BASE_URL",
+    default=(
+        "https://lookups.twilio.com"
+        if TWILIO_API_BASE_URL == "https://api.twilio.com"
+        else TWILIO_API_BASE_URL
+    ),
+)
+# Whether numbers are looked up before their first text (with SMS_BACKEND=twilio); a paid
+# request (about $0.01), asked again when the number changes or the answer is this many days old.
+TWILIO_LOOKUP = env.boolean("TWILIO_LOOKUP", default=True)
+LINE_TYPE_MAX_AGE_DAYS = env.integer("LINE_TYPE_MAX_AGE_DAYS", default=365)
 if DEBUG and not TWILIO_AUTH_TOKEN:
     # The phone simulator signs its webhooks like Twilio; on a developer's machine only.
     TWILIO_AUTH_TOKEN = "development-only-twilio-auth-token"  # noqa: S105 - not a secret

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from django.utils import timezone
 
 from messaging.failures import Failure
+from messaging.lookup import LABELS
 
 if TYPE_CHECKING:  # the models use this module; it only reads their attributes
     from messaging.models import Attachment, Contact
@@ -123,12 +124,25 @@ def reply_refused(contact: Contact) -> NotBySms | None:
     )
 
 
+def _line_type(contact: Contact) -> str:
+    """What Twilio Lookup said of the number, when it was asked about this one."""
+    if not contact.line_type or contact.line_type_number != contact.phone:
+        return ""
+    words = LABELS.get(contact.line_type, contact.line_type)
+    if contact.line_carrier:
+        words += f" ({contact.line_carrier})"
+    if contact.line_type_checked_at:
+        checked = timezone.localtime(contact.line_type_checked_at)
+        words += f", checked with Twilio Lookup on {checked:%b %-d, %Y}"
+    return words + "."
+
+
 def route_for(contact: Contact) -> Route:
     """The route line of the thread header: how messages go, and why not by text."""
     problem = contact_not_textable(contact)
     email = f"by email to {contact.email}" if contact.email else ""
     if problem is None:
-        return Route("sms", f"By SMS to {contact.phone_display}")
+        return Route("sms", f"By SMS to {contact.phone_display}", _line_type(contact))
     if problem.code == Failure.OPTED_OUT:
         why = f"{contact.name} opted out of SMS (replied STOP)"
         if contact.sms_opted_out_at:

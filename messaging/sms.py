@@ -24,6 +24,7 @@ from django.conf import settings
 logger = logging.getLogger(__name__)
 
 TWILIO_ORIGIN = "https://api.twilio.com"
+LOOKUP_ORIGIN = "https://lookups.twilio.com"  # Lookup v2 has a host of its own
 TIMEOUT_SECONDS = 15
 
 
@@ -113,29 +114,45 @@ class MemoryBackend:
         return None
 
 
-def _rewriting_http_client(base_url: str) -> Any:
-    """The SDK's own HTTP client, sending to base_url instead of Twilio's API host."""
+def _rewriting_http_client(origins: dict[str, str]) -> Any:
+    """The SDK's own HTTP client, sending each Twilio host's requests where `origins` says."""
     from twilio.http.http_client import TwilioHttpClient
 
     class RewritingHttpClient(TwilioHttpClient):
         def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
-            if url.startswith(TWILIO_ORIGIN):
-                url = base_url + url[len(TWILIO_ORIGIN) :]
+            for origin, base_url in origins.items():
+                if url.startswith(origin + "/"):
+                    url = base_url + url[len(origin) :]
+                    break
             return super().request(method, url, *args, **kwargs)
 
     return RewritingHttpClient(timeout=TIMEOUT_SECONDS)
 
 
+def twilio_client() -> Any:
+    """The official SDK's client, with Messaging (TWILIO_API_BASE_URL) and Lookup
+    (TWILIO_LOOKUP_BASE_URL) sent to the hosts the settings name: Twilio's own by default."""
+    from twilio.rest import Client
+
+    lookup = settings.TWILIO_LOOKUP_BASE_URL
+    if lookup == LOOKUP_ORIGIN and settings.TWILIO_API_BASE_URL != TWILIO_ORIGIN:
+        lookup = settings.TWILIO_API_BASE_URL  # never Twilio's Lookup beside another API host
+    moved = {
+        origin: base_url
+        for origin, base_url in (
+            (TWILIO_ORIGIN, settings.TWILIO_API_BASE_URL),
+            (LOOKUP_ORIGIN, lookup),
+        )
+        if base_url != origin
+    }
+    # Without a rewrite the SDK makes its own client, with its own defaults, as before.
+    http_client = _rewriting_http_client(moved) if moved else None
+    return Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, http_client=http_client)
+
+
 class TwilioBackend:
     def __init__(self) -> None:
-        from twilio.rest import Client
-
-        http_client = None
-        if settings.TWILIO_API_BASE_URL != TWILIO_ORIGIN:
-            http_client = _rewriting_http_client(settings.TWILIO_API_BASE_URL)
-        self.client = Client(
-            settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, http_client=http_client
-        )
+        self.client = twilio_client()
 
     def send(self, sms: OutgoingSms) -> SmsReceipt:
         from twilio.base.exceptions import TwilioRestException

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
 from celery import shared_task
 
 from hona.retry import is_last_attempt, retry
-from messaging import delivery, inbound, notices
+from messaging import delivery, inbound, lookup, notices
 from messaging.models import Attachment, Contact
 from messaging.sms import SmsUnavailable
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, max_retries=8, acks_late=True)
@@ -35,6 +38,24 @@ def deliver_message(self: Any, message_id: int, slot: float | None = None) -> No
             delivery.give_up_on_sms(message_id=message_id, error=str(error))
             return
         retry(self, error)
+
+
+@shared_task(bind=True, max_retries=6, acks_late=True)
+def check_line_type(self: Any, contact_id: int) -> None:
+    """Ask Lookup what a contact's number is; retried while Lookup is down, then left to the
+    next text (which asks again, and never waits for the answer to send)."""
+    from messaging.actions import check_line_type as check
+
+    contact = Contact.objects.filter(pk=contact_id).first()
+    if contact is None:
+        return
+    try:
+        check(contact=contact)
+    except lookup.LookupUnavailable as error:
+        if is_last_attempt(self):
+            logger.warning("Lookup stayed unavailable for contact %s: %s", contact_id, error)
+            return
+        retry(self, error, base=30)
 
 
 @shared_task(bind=True, max_retries=6, acks_late=True)

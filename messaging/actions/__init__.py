@@ -2,6 +2,7 @@
 
 from messaging.actions.contacts import (
     apply_phone,
+    check_line_type,
     create_contact,
     mark_phone_not_textable,
     revoke_portal_links,
@@ -42,6 +43,7 @@ __all__ = [
     "QuotaReached",
     "add_contact_to_project",
     "apply_phone",
+    "check_line_type",
     "check_staff_quota",
     "create_contact",
     "create_template",

@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from hona.models import Organization, User
 from hona.phones import parse_phone
+from hona.queueing import enqueue_on_commit
+from messaging import lookup, tasks
 from messaging.actions.quota import check_staff_quota
 from messaging.actions.threads import _check_same_firm, ensure_thread
 from messaging.models import (
@@ -83,11 +85,47 @@ def create_contact(
         contact.phone_not_textable_reason = f"{contact.sender_label} cannot receive texts."
     contact.full_clean()
     contact.save()
+    if created_by is not None:  # staff typed the number (a texter's own number texts back)
+        check_line_type_soon(contact)
     if projects:
         _check_same_firm(organization, projects)
         contact.projects.add(*projects)
     ensure_thread(contact=contact)
     return contact
+
+
+def check_line_type(*, contact: Contact) -> lookup.LineType | None:
+    """Ask Lookup what the contact's number is, when due, and keep the answer with its date; a
+    number no text reaches becomes not textable, with Lookup's words (so the thread says why
+    before any text fails). None when nothing was asked. Raises LookupUnavailable."""
+    if not lookup.enabled() or not contact.line_type_due:
+        return None
+    number = contact.phone
+    line = lookup.line_type_of(number)  # outside the transaction: a request to Twilio
+    with transaction.atomic():
+        locked = Contact.objects.select_for_update().get(pk=contact.pk)
+        if locked.phone != number:
+            return None  # changed while we asked: the new number is asked on its own
+        locked.line_type = line.type
+        locked.line_carrier = line.carrier
+        locked.line_type_number = number
+        locked.line_type_checked_at = timezone.now()
+        fields = ["line_type", "line_carrier", "line_type_number", "line_type_checked_at"]
+        if not line.textable:
+            locked.phone_textable = False
+            locked.phone_not_textable_reason = lookup.not_textable_reason(number, line)
+            fields += ["phone_textable", "phone_not_textable_reason"]
+        locked.save(update_fields=[*fields, "updated_at"])
+    for name in fields:
+        setattr(contact, name, getattr(locked, name))
+    return line
+
+
+def check_line_type_soon(contact: Contact) -> None:
+    """Look the number up once this transaction commits: staff added or changed it, so the
+    thread can say how texts will travel before the first one is sent."""
+    if lookup.enabled() and contact.line_type_due:
+        enqueue_on_commit(tasks.check_line_type, contact.pk)
 
 
 @transaction.atomic
@@ -123,6 +161,8 @@ def update_contact(
     if (contact.phone, contact.email.lower()) != reached_at:
         contact.portal_revoked_at = timezone.now()
     contact.save()
+    if contact.phone != reached_at[0]:
+        check_line_type_soon(contact)
     return contact
 
 

@@ -17,8 +17,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from hona.queueing import enqueue_on_commit
 from hona.ratelimit import mark_sent, take_slot
-from messaging import actions
+from messaging import actions, tasks
 from messaging.delivery import email, journal
 from messaging.delivery.codes import (
     NOT_TEXTABLE_CODES,
@@ -29,6 +30,7 @@ from messaging.delivery.codes import (
 )
 from messaging.failures import Failure
 from messaging.links import media_url
+from messaging.lookup import LookupUnavailable
 from messaging.models import Attachment, Contact, DeliveryEvent, Message
 from messaging.reach import NotBySms, why_not_sms
 from messaging.sms import OutgoingSms, SmsRejected, SmsUnavailable, get_backend
@@ -88,6 +90,17 @@ def _mark_sent(message: Message) -> None:
         logger.warning("Could not note the send from %s", organization.sms_number, exc_info=True)
 
 
+def _look_up_line_type(contact: Contact) -> None:
+    """Before a number's first text (and when its answer is old), ask Lookup whether it is a
+    landline: one goes to email with the reason, before a text fails. Lookup never holds a text
+    back: when it cannot answer, the text goes and the question is asked again later."""
+    try:
+        actions.check_line_type(contact=contact)
+    except LookupUnavailable as error:
+        logger.warning("Lookup unavailable for contact %s: %s", contact.pk, error)
+        enqueue_on_commit(tasks.check_line_type, contact.pk, countdown=60)
+
+
 def deliver_message(*, message_id: int, slot: float | None = None) -> None:
     """Send a queued message by SMS/MMS, or hand it to email. Raises SmsUnavailable to retry;
     with retry_in set when its slot of the number's rate is not due yet (come back then with
@@ -98,6 +111,8 @@ def deliver_message(*, message_id: int, slot: float | None = None) -> None:
     message, resumed = claimed
     contact = message.thread.contact
     attachments = list(message.attachments.all())
+    if not resumed:
+        _look_up_line_type(contact)
     cause = why_not_sms(contact, attachments)
     if cause is not None:
         email.route_to_email(message, cause=cause, fallback=False)

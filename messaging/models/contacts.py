@@ -10,6 +10,7 @@ from django.utils import timezone
 from hona.models import Organization, OrganizationOwnedQuerySet
 from hona.phones import format_phone
 from hona.text import validate_one_line
+from messaging.lookup import LABELS as LOOKUP_LABELS
 from messaging.reach import Route, route_for
 from messaging.senders import SENDER_ID_MAX_LENGTH, sender_label, validate_sender_id
 from projects.models import Project
@@ -44,6 +45,27 @@ class Contact(models.Model):
         default=False, help_text="Whether the phone number can receive text messages."
     )
     phone_not_textable_reason = models.CharField(max_length=200, blank=True)
+    # Twilio Lookup v2's answer for `line_type_number` (messaging.lookup): asked before the
+    # number's first text, again when the number changes or the answer is old.
+    # db_default: rows written without them (bulk loads, the previous release during a rolling
+    # deploy) are numbers never looked up.
+    line_type = models.CharField(
+        max_length=16,
+        blank=True,
+        default="",
+        db_default="",
+        choices=[(key, label) for key, label in LOOKUP_LABELS.items()],
+        help_text="What Twilio Lookup said the number is: mobile, landline, VoIP…",
+    )
+    line_carrier = models.CharField(max_length=100, blank=True, default="", db_default="")
+    line_type_number = models.CharField(
+        max_length=16,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="The number the line type was looked up for.",
+    )
+    line_type_checked_at = models.DateTimeField(null=True, blank=True)
     sender_id = models.CharField(
         "sender ID",
         max_length=SENDER_ID_MAX_LENGTH,
@@ -147,6 +169,17 @@ class Contact(models.Model):
     @property
     def can_receive_sms(self) -> bool:
         return bool(self.phone) and self.phone_textable and not self.sms_opted_out
+
+    @property
+    def line_type_due(self) -> bool:
+        """Whether Lookup should be asked before the next text: a textable number never looked
+        up, changed since, or looked up longer ago than LINE_TYPE_MAX_AGE_DAYS."""
+        if not self.can_receive_sms:
+            return False
+        if self.line_type_number != self.phone or self.line_type_checked_at is None:
+            return True
+        age = timezone.now() - self.line_type_checked_at
+        return age.days >= settings.LINE_TYPE_MAX_AGE_DAYS
 
     @property
     def route(self) -> Route:

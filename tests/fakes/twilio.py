@@ -4,7 +4,8 @@ It accepts messages (checking HTTP Basic auth like Twilio), answers with Twilio'
 the same magic "To" numbers as Twilio's test credentials, lists sent messages, serves inbound media
 behind Basic auth with a redirect to its media store on another port (another host, as Twilio's
 is; the store records what it was sent), and can be scripted to fail the next requests
-with 429, 500 or a dropped connection after accepting.
+with 429, 500 or a dropped connection after accepting. It also answers Lookup v2's line-type
+requests (Twilio serves those on lookups.twilio.com; the SDK is pointed here for both).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from tests.fakes.loopback import LoopbackServer
 from tests.fakes.recorder import Recorder, RecorderServer
@@ -30,6 +31,10 @@ ERRORS = {
     "+15005550010": (21635, "'To' number cannot be a landline."),
 }
 
+
+# Lookup v2's line types for the magic numbers above (+15005550010 is Twilio's landline); any
+# other number is a mobile unless `line_types` says otherwise.
+LINE_TYPES = {"+15005550010": "landline"}
 
 PRIVATE = {"media_urls", "received_at"}  # what the fake records but Twilio would not answer
 
@@ -46,6 +51,9 @@ class FakeTwilio:
     media_failures: int = 0  # how many media requests to answer 503 first
     answer_delay: float = 0.0  # seconds to hold each accepted message's answer (recorded first)
     cdn: Recorder = field(default_factory=Recorder)  # Twilio's media store
+    line_types: dict[str, str] = field(default_factory=lambda: dict(LINE_TYPES))
+    lookups: list[str] = field(default_factory=list)  # the numbers Lookup v2 was asked about
+    lookup_failures: int = 0  # how many Lookup requests to answer 503 first
 
     def fail_next(self, *outcomes: str) -> None:
         """Queue outcomes for the next create requests: "429", "500" or "drop-after-accept"."""
@@ -142,6 +150,8 @@ def _handler(state: FakeTwilio) -> type[BaseHTTPRequestHandler]:
                 return None
             if not self._authorised():
                 return self._error(401, 20003, "Authenticate")
+            if parts.path.startswith("/v2/PhoneNumbers/"):
+                return self._lookup(parts.path.removeprefix("/v2/PhoneNumbers/"), parts.query)
             if "/Messages/SM" in parts.path and parts.path.endswith(".json"):
                 sid = parts.path.rsplit("/", 1)[-1].removesuffix(".json")
                 for m in state.messages:
@@ -172,6 +182,39 @@ def _handler(state: FakeTwilio) -> type[BaseHTTPRequestHandler]:
                     },
                 )
             return self._error(404, 20404, "Not found")
+
+        def _lookup(self, quoted: str, query: str) -> None:
+            """Lookup v2 (lookups.twilio.com): the response's shape with line_type_intelligence
+            when Fields asks for it; 60601 in it for a Canadian number, as without approval."""
+            number = unquote(quoted)
+            state.lookups.append(number)
+            if state.lookup_failures > 0:
+                state.lookup_failures -= 1
+                return self._error(503, 20503, "Service Unavailable")
+            if not number.startswith("+") or not number[1:].isdigit():
+                return self._error(404, 20404, "The requested resource was not found")
+            fields = parse_qs(query).get("Fields", [""])[0].split(",")
+            national = f"({number[2:5]}) {number[5:8]}-{number[8:]}"
+            answer: dict[str, Any] = {
+                "calling_country_code": "1",
+                "country_code": "US",
+                "phone_number": number,
+                "national_format": national,
+                "valid": True,
+                "validation_errors": [],
+                "line_type_intelligence": None,
+                "url": f"https://lookups.twilio.com/v2/PhoneNumbers/{number}",
+            }
+            if "line_type_intelligence" in fields:
+                canadian = number[2:5] in {"416", "604", "514", "403", "613"}
+                answer["line_type_intelligence"] = {
+                    "type": None if canadian else state.line_types.get(number, "mobile"),
+                    "carrier_name": None if canadian else "Fake Wireless",
+                    "mobile_country_code": None if canadian else "310",
+                    "mobile_network_code": None if canadian else "456",
+                    "error_code": 60601 if canadian else None,
+                }
+            return self._json(200, answer)
 
     return Handler
 

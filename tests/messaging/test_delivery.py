@@ -20,21 +20,6 @@ from tests.fakes.twilio import FakeTwilio
 from tests.messaging import samples
 
 
-@pytest.fixture
-def send(owner: User, django_capture_on_commit_callbacks: Any) -> Any:
-    """Send as the firm admin and run what is enqueued on commit (Celery runs eagerly here)."""
-
-    def send_message(
-        thread: Thread, body: str = "Your hearing is on Tuesday.", **kw: Any
-    ) -> Message:
-        with django_capture_on_commit_callbacks(execute=True):
-            message = actions.send_message(thread=thread, sender=owner, body=body, **kw)
-        message.refresh_from_db()
-        return message
-
-    return send_message
-
-
 def contact_with(firm: Organization, phone: str, email: str = "client@example.com") -> Contact:
     contact = Contact.objects.create(
         organization=firm, name="Pat Client", phone=phone, phone_textable=True, email=email
@@ -97,8 +82,15 @@ def test_files_that_do_not_fit_mms_go_by_email_with_the_reason(
     ],
 )
 def test_a_number_twilio_refuses_falls_back_to_email_and_is_marked_not_textable(
-    fake_twilio: FakeTwilio, firm: Organization, send: Any, number: str, code: str, words: str
+    fake_twilio: FakeTwilio,
+    firm: Organization,
+    send: Any,
+    settings: Any,
+    number: str,
+    code: str,
+    words: str,
 ) -> None:
+    settings.TWILIO_LOOKUP = False  # Lookup off: Twilio's refusal is what tells (test_lookup.py)
     contact = contact_with(firm, number)
     message = send(contact.thread)
     contact.refresh_from_db()
@@ -189,8 +181,14 @@ def test_an_unreachable_mail_server_fails_the_message_after_retries(
 
 
 def test_the_thread_shows_the_fallback_reason(
-    fake_twilio: FakeTwilio, firm: Organization, client: Client, owner: User, send: Any
+    fake_twilio: FakeTwilio,
+    firm: Organization,
+    client: Client,
+    owner: User,
+    send: Any,
+    settings: Any,
 ) -> None:
+    settings.TWILIO_LOOKUP = False  # Twilio's refusal tells, as when Lookup cannot
     contact = contact_with(firm, "+15005550010")
     send(contact.thread)
     client.force_login(owner)

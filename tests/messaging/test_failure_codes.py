@@ -22,17 +22,6 @@ from tests.messaging import samples
 from tests.messaging.test_delivery import contact_with
 
 
-@pytest.fixture
-def send(owner: User, django_capture_on_commit_callbacks: Any) -> Any:
-    def send_message(thread: Thread, body: str = "The hearing is Tuesday.", **kw: Any) -> Message:
-        with django_capture_on_commit_callbacks(execute=True):
-            message = actions.send_message(thread=thread, sender=owner, body=body, **kw)
-        message.refresh_from_db()
-        return message
-
-    return send_message
-
-
 def email_only(firm: Organization, email: str = "client@example.com") -> Contact:
     return actions.create_contact(organization=firm, name="Pat Client", email=email)
 

@@ -17,6 +17,7 @@ def test_seed_scale_creates_the_firm_its_staff_and_history(client: Client, db: N
     firm = Organization.objects.get(name="Scale Law")
     assert Thread.objects.for_organization(firm).count() == 40
     assert Message.objects.for_organization(firm).count() == 400
+    assert 0 < Message.objects.for_organization(firm).notes().count() < 20  # a few notes
     assert UnreadThread.objects.filter(user__username="scale").exists()
     assert client.login(request=HttpRequest(), username="scale", password="hona-demo")
     assert client.get("/conversations/").status_code == 200
@@ -29,3 +30,4 @@ def test_seed_scale_creates_the_firm_its_staff_and_history(client: Client, db: N
     call_command("seed_scale", threads=40, messages=400, stdout=out)
     assert "already there" in out.getvalue()
     assert Message.objects.for_organization(firm).count() == 400
+    assert 0 < Message.objects.for_organization(firm).notes().count() < 20  # a few notes

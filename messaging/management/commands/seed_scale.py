@@ -1,10 +1,10 @@
 """A firm of realistic size for measuring speed: `seed_scale --threads N --messages M`.
 
 Creates "Scale Law" with 20 staff (sign in as `scale` / `hona-demo`), N contacts with one thread
-each, N / 2 projects, M messages spread over the last year and about 2% of threads unread per
-staff member. PostgreSQL gets the rows through COPY (50,000 threads and 1,000,000 messages take a
-minute or two); SQLite through bulk inserts, for small sizes. A firm that is already there is left
-as it is.
+each, N / 2 projects, M messages spread over the last year (one staff message in about 50 an
+internal note) and about 2% of threads unread per staff member. PostgreSQL gets the rows through
+COPY (50,000 threads and 1,000,000 messages take a minute or two); SQLite through bulk inserts,
+for small sizes. A firm that is already there is left as it is.
 """
 
 from __future__ import annotations
@@ -310,21 +310,23 @@ class Command(BaseCommand):
                 # Newest message last; the thread's last one is inbound (so previews read right).
                 moment = last_at[index] - datetime.timedelta(hours=(count - 1 - position) * 7)
                 inbound = (count - 1 - position) % 2 == 0
+                # One staff message in about 50 is an internal note (never sent: no channel).
+                note = not inbound and (index + position) % 50 == 1
                 yield (
                     org_id,
                     thread_id,
-                    "in" if inbound else "out",
+                    "in" if inbound else "int" if note else "out",
                     LINES[(index + position) % len(LINES)],
                     None if inbound else staff_ids[(index + position) % len(staff_ids)],
-                    "sms",
-                    "received" if inbound else "delivered",
+                    "" if note else "sms",
+                    "received" if inbound else "internal" if note else "delivered",
                     "",
                     "",
                     "",
                     projects[index],
                     moment,
                     moment,
-                    0 if inbound else 1,
+                    0 if inbound or note else 1,
                     0,
                     "",
                     "",
