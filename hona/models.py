@@ -79,6 +79,14 @@ class Organization(models.Model):
         help_text="Staff's internal notes are filed to the client's case in the CMS as notes "
         "(never as communications with the client). Off: notes stay in Hona.",
     )
+    require_sms_consent = models.BooleanField(
+        "require consent before the first text",
+        default=False,
+        db_default=False,
+        help_text="A new contact is texted only once they agreed: they texted the firm first, "
+        "staff recorded their consent, or they replied YES to a consent request. Until then "
+        "messages go by email, and the thread says why.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

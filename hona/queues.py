@@ -37,10 +37,12 @@ TASK_LANES = {
     "cms_sync.tasks.file_entry": CMS,
     "cms_sync.tasks.load_documents": CMS,
     "cms_sync.tasks.fetch_documents": CMS,
-    # Everything else, short: the sweepers on beat, media downloads, file clean-up.
+    # Everything else, short: the sweepers on beat, media downloads, file clean-up, Lookup.
     "messaging.tasks.reconcile_messages": DEFAULT,
     "messaging.tasks.fetch_inbound_media": DEFAULT,
     "messaging.tasks.remove_stored_files": DEFAULT,
+    # A number's line type (Twilio Lookup): never on the SMS lane, which is paced per number.
+    "messaging.tasks.check_line_type": DEFAULT,
     "cms_sync.tasks.requeue_stale_entries": DEFAULT,
     "cms_sync.tasks.requeue_stale_documents": DEFAULT,
     "notifications.tasks.sweep_alerts": DEFAULT,

@@ -16,6 +16,7 @@ class Failure(models.TextChoices):
     NOT_TEXTABLE = "not_textable", "The number cannot receive texts"
     SENDER_ID = "sender_id", "A short code or sender ID cannot receive texts"
     PREFERS_EMAIL = "prefers_email", "The client asked for notices by email"
+    NO_CONSENT = "no_consent", "Not agreed to texts yet"
     MMS_FILE_COUNT = "mms_file_count", "Too many files for MMS"
     MMS_TOO_LARGE = "mms_too_large", "Files too large for MMS"
     MMS_FILE_TYPE = "mms_file_type", "A file type MMS cannot carry"
@@ -40,6 +41,7 @@ NOT_BY_SMS = frozenset(
         Failure.NOT_TEXTABLE,
         Failure.SENDER_ID,
         Failure.PREFERS_EMAIL,
+        Failure.NO_CONSENT,
         Failure.MMS_FILE_COUNT,
         Failure.MMS_TOO_LARGE,
         Failure.MMS_FILE_TYPE,

@@ -180,6 +180,13 @@ def receive_sms(sms: InboundSms) -> Received:
                 actions.set_sms_opt_out(
                     contact=contact, opted_out=False, keyword=word, source="inbound SMS"
                 )
+            if contact.phone and contact.consent_given_at is None and not contact.sms_opted_out:
+                # Their own text says yes: a YES to the firm's request, or a first text of
+                # theirs before the firm ever texted them (read from the row already locked).
+                if word == "YES" and contact.consent_requested_at is not None:
+                    actions.client_consented(contact=contact, source="replied_yes", keyword=word)
+                elif contact.first_texted_at is None and word not in OPT_OUT_WORDS:
+                    actions.client_consented(contact=contact, source="texted_first")
             message = actions.record_message(
                 thread=thread,
                 direction=Message.Direction.INBOUND,

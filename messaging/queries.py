@@ -258,7 +258,14 @@ def get_thread_for_user(user: User, pk: int) -> Thread:
     )
     thread: Thread = get_object_or_404(
         Thread.objects.for_user(user)
-        .select_related("contact", "current_project", "flagged_by", "archived_by", "spam_marked_by")
+        .select_related(
+            # the contact's firm: its consent rule decides the route line, without a query
+            "contact__organization",
+            "current_project",
+            "flagged_by",
+            "archived_by",
+            "spam_marked_by",
+        )
         .annotate(
             # Whether this user has it unread: opening a thread they have read writes nothing.
             unread_by_me=Exists(UnreadThread.objects.filter(user=user, thread=OuterRef("pk"))),

@@ -7,6 +7,7 @@ why (a code and the words). Both start from the same facts about the contact.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -66,8 +67,52 @@ class Route:
     detail: str = ""
 
 
-def contact_not_textable(contact: Contact) -> NotBySms | None:
-    """Why no text can reach this contact at all; None when one can."""
+@dataclass(frozen=True)
+class Consent:
+    """The contact's consent to texts from the firm's number, as the thread header shows it."""
+
+    state: str  # "opted_in", "opted_out" or "unknown"
+    summary: str
+    detail: str = ""
+
+
+def _day(moment: datetime.datetime) -> str:
+    return f"{timezone.localtime(moment):%b %-d, %Y}"
+
+
+def consent_of(contact: Contact) -> Consent:
+    """Opted in (how and when), opted out (when), or unknown (and whether it was asked)."""
+    if contact.sms_opted_out:
+        when = f" on {_day(contact.sms_opted_out_at)}" if contact.sms_opted_out_at else ""
+        return Consent("opted_out", "Opted out of texts", f"Replied STOP{when}.")
+    if contact.consent_given_at is not None:
+        how = contact.get_consent_source_display()
+        return Consent(
+            "opted_in",
+            "Agreed to texts",
+            f"{how[:1].upper()}{how[1:]} on {_day(contact.consent_given_at)}.",
+        )
+    if contact.consent_requested_at is not None:
+        return Consent(
+            "unknown",
+            "Consent not given yet",
+            f"Asked to reply YES on {_day(contact.consent_requested_at)}; no answer yet.",
+        )
+    return Consent("unknown", "Consent to texts not recorded")
+
+
+def consent_missing(contact: Contact) -> bool:
+    """The firm asks for consent before a new contact's first text, and this one has none."""
+    return (
+        contact.organization.require_sms_consent
+        and contact.consent_given_at is None
+        and contact.first_texted_at is None
+    )
+
+
+def contact_not_textable(contact: Contact, *, asking_consent: bool = False) -> NotBySms | None:
+    """Why no text can reach this contact at all; None when one can. `asking_consent`: the
+    firm's consent request itself, the one text a contact without consent may get."""
     if not contact.phone and contact.sender_id:
         # A short code or sender ID only sends; it is never handed to Twilio as a recipient.
         return NotBySms(Failure.SENDER_ID, f"{contact.sender_label} cannot receive texts")
@@ -79,6 +124,12 @@ def contact_not_textable(contact: Contact) -> NotBySms | None:
         return NotBySms(
             Failure.NOT_TEXTABLE,
             _clause(contact.phone_not_textable_reason) or "the phone number cannot receive texts",
+        )
+    if not asking_consent and consent_missing(contact):
+        return NotBySms(
+            Failure.NO_CONSENT,
+            f"{contact.name} has not agreed to texts yet, and {contact.organization.name} asks "
+            "for consent before the first text",
         )
     return None
 
@@ -94,9 +145,11 @@ def _clause(sentence: str) -> str:
     return clause
 
 
-def why_not_sms(contact: Contact, attachments: Sequence[Attachment]) -> NotBySms | None:
+def why_not_sms(
+    contact: Contact, attachments: Sequence[Attachment], *, asking_consent: bool = False
+) -> NotBySms | None:
     """Why this message (with these files) cannot go by SMS/MMS; None when it can."""
-    problem = contact_not_textable(contact)
+    problem = contact_not_textable(contact, asking_consent=asking_consent)
     if problem is not None:
         return problem
     if len(attachments) > MMS_MAX_FILES:
@@ -155,6 +208,14 @@ def route_for(contact: Contact) -> Route:
         if email:
             return Route("email", f"Email only — {contact.email}", why)
         return Route("none", "No way to reach them", why + " Add an email address to reply.")
+    if problem.code == Failure.NO_CONSENT:
+        why = (
+            f"{contact.name} has not agreed to texts yet; {contact.organization.name} asks for "
+            "consent before the first text. Record their consent, or ask for it from the ⋯ menu."
+        )
+        if email:
+            return Route("email", f"Email until they agree to texts — {contact.email}", why)
+        return Route("none", "No way to reach them until they agree to texts", why)
     if problem.code == Failure.NOT_TEXTABLE:
         why = contact.phone_not_textable_reason or f"{contact.phone_display} cannot receive texts."
         if email:

@@ -33,6 +33,12 @@ urlpatterns = [
     path("portal/send/", portal_views.portal_send, name="portal-send"),
     path("portal/files/<int:pk>/", portal_views.portal_file, name="portal-file"),
     path("conversations/<int:pk>/revoke-link/", views.revoke_link, name="thread-revoke-link"),
+    path("conversations/<int:pk>/consent/", views.record_consent, name="thread-consent"),
+    path(
+        "conversations/<int:pk>/consent-request/",
+        views.request_consent,
+        name="thread-consent-request",
+    ),
     path("contacts/<int:pk>/edit/", views.contact_edit, name="contact-edit"),
     path("dev/phone/", simulator.phone, name="phone-simulator"),
     path("dev/phone/reply/", simulator.phone_reply, name="phone-reply"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
@@ -11,15 +12,19 @@ from django.utils import timezone
 from hona.models import Organization, User
 from hona.phones import parse_phone
 from hona.queueing import enqueue_on_commit
+from hona.text import one_line
 from messaging import lookup, tasks
+from messaging.actions.messages import record_message
 from messaging.actions.quota import check_staff_quota
 from messaging.actions.threads import _check_same_firm, ensure_thread
 from messaging.models import (
     ConsentEvent,
     Contact,
+    Message,
     Thread,
     new_lead_name,
 )
+from messaging.reach import contact_not_textable
 from projects.models import Project
 
 
@@ -92,6 +97,100 @@ def create_contact(
         contact.projects.add(*projects)
     ensure_thread(contact=contact)
     return contact
+
+
+CONSENT_NOTE_MAX = 500
+
+
+def _consented(contact: Contact, *, source: str, moment: datetime.datetime) -> None:
+    contact.consent_given_at = moment
+    contact.consent_source = source
+    contact.save(update_fields=["consent_given_at", "consent_source", "updated_at"])
+
+
+@transaction.atomic
+def record_consent(*, contact: Contact, user: User, note: str) -> ConsentEvent:
+    """Staff record that the client agreed to texts (on the phone, in a signed letter…): kept
+    with who recorded it and their note, which says how."""
+    if user.organization_id != contact.organization_id:
+        raise ValidationError("That contact belongs to another firm.")
+    note = note.strip()
+    if not note:
+        raise ValidationError("Say how the client agreed (for example: “on the phone today”).")
+    if len(note) > CONSENT_NOTE_MAX:
+        raise ValidationError(f"Keep the note under {CONSENT_NOTE_MAX} characters.")
+    if contact.sms_opted_out:
+        raise ValidationError(
+            f"{contact.name} opted out by replying STOP. Only their own START text opts them "
+            "back in."
+        )
+    now = timezone.now()
+    event = ConsentEvent.objects.create(
+        organization_id=contact.organization_id,
+        contact=contact,
+        kind=ConsentEvent.Kind.CONSENTED,
+        source="recorded by staff",
+        note=note,
+        recorded_by=user,
+        created_at=now,
+    )
+    _consented(contact, source="staff", moment=now)
+    return event
+
+
+def client_consented(*, contact: Contact, source: str, keyword: str = "") -> None:
+    """The client's own text said yes: they texted the firm first, or replied YES to its
+    request. Called in the inbound transaction, with the contact's thread locked."""
+    now = timezone.now()
+    ConsentEvent.objects.create(
+        organization_id=contact.organization_id,
+        contact=contact,
+        kind=ConsentEvent.Kind.CONSENTED,
+        keyword=keyword[:20],
+        source="texted the firm first" if source == "texted_first" else "replied YES",
+        created_at=now,
+    )
+    _consented(contact, source=source, moment=now)
+
+
+@transaction.atomic
+def request_consent(*, contact: Contact, user: User) -> Message:
+    """Text the firm's consent request ("Reply YES …"): the one text a contact without consent
+    may get. Kept in the thread as an automated message and in the consent history."""
+    if user.organization_id != contact.organization_id:
+        raise ValidationError("That contact belongs to another firm.")
+    problem = contact_not_textable(contact, asking_consent=True)
+    if problem is not None:
+        raise ValidationError(f"A consent request goes by text, and {problem.reason}.")
+    if contact.consent_given_at is not None:
+        raise ValidationError(f"{contact.name} already agreed to texts.")
+    firm = one_line(contact.organization.name)
+    body = (
+        f"{firm}: may we text you about your matter? Reply YES to agree, or STOP to opt out. "
+        "Msg & data rates may apply."
+    )
+    thread = Thread.objects.select_for_update().get(contact=contact)
+    now = timezone.now()
+    message = record_message(
+        thread=thread,
+        direction=Message.Direction.OUTBOUND,
+        kind=Message.Kind.CONSENT_REQUEST,
+        body=body,
+        channel=Message.Channel.PENDING,
+        status=Message.Status.QUEUED,
+    )
+    ConsentEvent.objects.create(
+        organization_id=contact.organization_id,
+        contact=contact,
+        kind=ConsentEvent.Kind.REQUESTED,
+        source="consent request text",
+        recorded_by=user,
+        created_at=now,
+    )
+    contact.consent_requested_at = now
+    contact.save(update_fields=["consent_requested_at", "updated_at"])
+    enqueue_on_commit(tasks.deliver_message, message.pk)
+    return message
 
 
 def check_line_type(*, contact: Contact) -> lookup.LineType | None:

@@ -113,7 +113,8 @@ def deliver_message(*, message_id: int, slot: float | None = None) -> None:
     attachments = list(message.attachments.all())
     if not resumed:
         _look_up_line_type(contact)
-    cause = why_not_sms(contact, attachments)
+    asking = message.kind == Message.Kind.CONSENT_REQUEST  # the one text without consent
+    cause = why_not_sms(contact, attachments, asking_consent=asking)
     if cause is not None:
         email.route_to_email(message, cause=cause, fallback=False)
         return
@@ -170,6 +171,12 @@ def _accepted(message: Message, sid: str, status: str, attachments: list[Attachm
     journal.record(
         message, DeliveryEvent.Kind.SMS_ACCEPTED, channel=message.channel, provider_sid=sid
     )
+    contact = message.thread.contact
+    if contact.first_texted_at is None:  # no longer new to the firm's consent rule
+        contact.first_texted_at = timezone.now()
+        Contact.objects.filter(pk=contact.pk, first_texted_at__isnull=True).update(
+            first_texted_at=contact.first_texted_at
+        )
 
 
 @transaction.atomic

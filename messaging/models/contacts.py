@@ -11,7 +11,7 @@ from hona.models import Organization, OrganizationOwnedQuerySet
 from hona.phones import format_phone
 from hona.text import validate_one_line
 from messaging.lookup import LABELS as LOOKUP_LABELS
-from messaging.reach import Route, route_for
+from messaging.reach import Consent, Route, consent_of, route_for
 from messaging.senders import SENDER_ID_MAX_LENGTH, sender_label, validate_sender_id
 from projects.models import Project
 
@@ -90,6 +90,24 @@ class Contact(models.Model):
         "opted out of SMS", default=False, help_text="The client texted STOP to the firm's number."
     )
     sms_opted_out_at = models.DateTimeField(null=True, blank=True)
+    # Consent to texts (messaging.reach.consent_of): when and how they agreed, and when it was
+    # asked for. Their history, with who recorded what, is ConsentEvent; these mirror it.
+    consent_given_at = models.DateTimeField(null=True, blank=True)
+    consent_source = models.CharField(
+        max_length=16,
+        blank=True,
+        default="",
+        db_default="",
+        choices=[
+            ("texted_first", "texted the firm first"),
+            ("staff", "recorded by staff"),
+            ("replied_yes", "replied YES to a consent request"),
+        ],
+    )
+    consent_requested_at = models.DateTimeField(null=True, blank=True)
+    # The first text the firm's number sent them: a contact never texted is "new" to the firm's
+    # consent rule (Organization.require_sms_consent).
+    first_texted_at = models.DateTimeField(null=True, blank=True)
     projects = models.ManyToManyField(Project, blank=True, related_name="clients")
     portal_revoked_at = models.DateTimeField(
         null=True,
@@ -139,6 +157,14 @@ class Contact(models.Model):
             ),
             models.CheckConstraint(condition=Q(kind__in=["client", "lead"]), name="contact_kind"),
             models.CheckConstraint(
+                condition=Q(consent_given_at__isnull=True, consent_source="")
+                | Q(
+                    consent_given_at__isnull=False,
+                    consent_source__in=["texted_first", "staff", "replied_yes"],
+                ),
+                name="contact_consent_has_time_and_source",
+            ),
+            models.CheckConstraint(
                 condition=Q(notification_preference__in=["sms", "email", "both"]),
                 name="contact_notification_preference",
             ),
@@ -182,16 +208,23 @@ class Contact(models.Model):
         return age.days >= settings.LINE_TYPE_MAX_AGE_DAYS
 
     @property
+    def consent(self) -> Consent:
+        return consent_of(self)
+
+    @property
     def route(self) -> Route:
         return route_for(self)
 
 
 class ConsentEvent(models.Model):
-    """The contact's SMS opt-out history: every STOP and START, never overwritten."""
+    """The contact's consent history: every STOP and START, every consent given or asked for,
+    never overwritten."""
 
     class Kind(models.TextChoices):
         OPTED_OUT = "opted_out", "Opted out of SMS"
         OPTED_IN = "opted_in", "Opted back in to SMS"
+        CONSENTED = "consented", "Agreed to texts"
+        REQUESTED = "requested", "Asked to agree to texts"
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
     contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="consent_events")
@@ -201,6 +234,17 @@ class ConsentEvent(models.Model):
         max_length=40,
         blank=True,
         help_text="Where we learned it: an inbound text or a Twilio error.",
+    )
+    note = models.TextField(
+        blank=True, default="", db_default="", help_text="Staff's words when they recorded it."
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The staff member who recorded the consent or sent the request.",
     )
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -67,6 +67,7 @@ class Message(models.Model):
         MESSAGE = "message", "Message"
         # Sent by Hona itself, not by staff: shown as such in the thread, delivered like any.
         PORTAL_LINK = "portal_link", "Automated: new conversation link"
+        CONSENT_REQUEST = "consent_request", "Automated: consent request"
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
     thread = models.ForeignKey(Thread, on_delete=models.PROTECT, related_name="messages")
@@ -81,7 +82,7 @@ class Message(models.Model):
         help_text="The staff member who wrote an outbound message.",
     )
     kind = models.CharField(
-        max_length=12,
+        max_length=16,
         choices=Kind.choices,
         default=Kind.MESSAGE,
         db_default=Kind.MESSAGE,  # rows written without it (bulk loads, a rolling deploy)
@@ -200,7 +201,8 @@ class Message(models.Model):
                 name="message_channel_known",
             ),
             models.CheckConstraint(
-                condition=Q(kind__in=["message", "portal_link"]), name="message_kind_known"
+                condition=Q(kind__in=["message", "portal_link", "consent_request"]),
+                name="message_kind_known",
             ),
             models.CheckConstraint(
                 condition=Q(kind="message") | Q(direction="out", sender__isnull=True),

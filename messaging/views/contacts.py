@@ -38,5 +38,10 @@ def contact_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "messaging/contact_form.html",
-        {"active_nav": "conversations", "form": form, "contact": contact},
+        {
+            "active_nav": "conversations",
+            "form": form,
+            "contact": contact,
+            "consent_events": contact.consent_events.select_related("recorded_by")[:50],
+        },
     )

@@ -277,6 +277,39 @@ def set_project(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def record_consent(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Staff record the client's consent to texts, saying how they gave it."""
+    thread = queries.get_thread_for_user(request.user, pk)
+    try:
+        actions.record_consent(
+            contact=thread.contact, user=request.user, note=request.POST.get("note", "")
+        )
+    except ValidationError as error:
+        flash.error(request, " ".join(error.messages))
+    else:
+        flash.success(request, f"Consent recorded: {thread.contact.name} agreed to texts.")
+    return _header_response(request, thread)
+
+
+@login_required
+@require_POST
+def request_consent(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Text the firm's consent request; their YES reply records the consent."""
+    thread = queries.get_thread_for_user(request.user, pk)
+    try:
+        actions.request_consent(contact=thread.contact, user=request.user)
+    except ValidationError as error:
+        flash.error(request, " ".join(error.messages))
+    else:
+        flash.success(
+            request,
+            f"Consent request sent to {thread.contact.name}. Their YES reply records consent.",
+        )
+    return _header_response(request, thread)
+
+
+@login_required
+@require_POST
 def revoke_link(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Stop every portal link sent to this contact so far (a new one can be inserted later)."""
     thread = queries.get_thread_for_user(request.user, pk)

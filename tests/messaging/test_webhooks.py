@@ -21,48 +21,7 @@ from notifications.queries import unread_thread_count
 from projects.actions import create_project
 from tests.conftest import write
 from tests.fakes.twilio import FakeTwilio
-
-INBOUND = "/webhooks/twilio/messages/"
-STATUS = "/webhooks/twilio/status/"
-PUBLIC = "http://127.0.0.1:8000"
-
-
-@pytest.fixture
-def twilio_token(settings: Any) -> str:
-    settings.TWILIO_AUTH_TOKEN = "webhook-test-token"
-    settings.TWILIO_ACCOUNT_SID = "AC" + "1" * 32
-    return str(settings.TWILIO_AUTH_TOKEN)
-
-
-@pytest.fixture
-def post(
-    client: Client, twilio_token: str, settings: Any, django_capture_on_commit_callbacks: Any
-) -> Any:
-    """POST as Twilio does: form-encoded, signed over the public URL and every parameter."""
-
-    def signed_post(path: str, params: dict[str, str], *, signature: str | None = None) -> Any:
-        if signature is None:
-            validator = RequestValidator(settings.TWILIO_AUTH_TOKEN)
-            signature = validator.compute_signature(PUBLIC + path, params)
-        with django_capture_on_commit_callbacks(execute=True):
-            return client.post(path, params, headers={"X-Twilio-Signature": signature})
-
-    return signed_post
-
-
-def inbound(
-    firm: Organization, body: str = "Hi there", sid: str = "SM" + "a" * 32, **extra: str
-) -> dict[str, str]:
-    return {
-        "MessageSid": sid,
-        "SmsSid": sid,
-        "AccountSid": "AC" + "1" * 32,
-        "From": "+14155550134",
-        "To": firm.sms_number,
-        "Body": body,
-        "NumMedia": "0",
-        **extra,
-    }
+from tests.messaging.conftest import INBOUND, PUBLIC, STATUS, inbound
 
 
 def test_an_inbound_text_is_stored_routed_and_answered_with_empty_twiml(
@@ -94,6 +53,9 @@ def test_a_clients_text_takes_few_statements_and_none_of_the_browser_middleware(
     statement for every colleague's unread row, the alert's burst opened: five, and the two of
     the transaction (here a savepoint in the test's own). No duplicate check first, no session,
     no user; what can wait runs after commit, elsewhere."""
+    # A client the firm has texted before (a new contact's first text also records their
+    # consent: two statements, once).
+    Contact.objects.filter(pk=contact.pk).update(first_texted_at=timezone.now())
     params = inbound(firm, "Is my hearing still on?")
     signature = RequestValidator(twilio_token).compute_signature(PUBLIC + INBOUND, params)
     with django_capture_on_commit_callbacks(), django_assert_max_num_queries(7):
@@ -553,7 +515,9 @@ def test_an_opt_in_keyword_brings_sms_back_and_the_history_is_kept(
     post(INBOUND, inbound(firm, word, sid="SM" + "2" * 32))
     contact.refresh_from_db()
     assert not contact.sms_opted_out and contact.can_receive_sms
+    # Newest first: their START (a text of theirs before the firm ever texted them) is consent.
     assert list(ConsentEvent.objects.filter(contact=contact).values_list("kind", flat=True)) == [
+        "consented",
         "opted_in",
         "opted_out",
     ]

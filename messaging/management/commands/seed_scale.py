@@ -56,6 +56,7 @@ CONTACT_COLUMNS = [
     "email",
     "notification_preference",
     "sms_opted_out",
+    "first_texted_at",  # texted before: the firm's consent rule treats them as known
     "created_at",
     "updated_at",
 ]
@@ -228,6 +229,7 @@ class Command(BaseCommand):
                     f"client{i:06d}@example.com",
                     "sms",
                     False,
+                    now - datetime.timedelta(days=365),
                     now,
                     now,
                 )
