@@ -84,3 +84,42 @@ def test_a_note_with_a_mention_is_written_from_the_composer_and_never_sent(
     expect(page.get_by_role("radio", name="Message", exact=True)).to_be_checked()
     expect(page.get_by_role("button", name="Send", exact=True)).to_be_visible()
     expect(page.get_by_label("Message to Jane Doe")).to_be_visible()
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_consent_is_shown_and_recorded_from_the_thread_menu(
+    page: Page, live_server: Any, firm: Organization, owner: User, thread: Thread, width: int
+) -> None:
+    firm.require_sms_consent = True
+    firm.save(update_fields=["require_sms_consent"])
+    page.set_viewport_size({"width": width, "height": 844 if width < 600 else 800})
+    sign_in(page, live_server, "owner")
+    open_thread(page, live_server, thread)
+    if width < 600:
+        page.get_by_text("Details", exact=True).click()
+    route = page.locator(".thread-route")
+    expect(route).to_contain_text("Email until they agree to texts — jane@example.com")
+    expect(page.locator(".thread-consent")).to_contain_text("Consent to texts not recorded")
+
+    page.get_by_label("Thread actions").click()
+    page.get_by_role("button", name="Record consent to texts…").click()
+    dialog = page.get_by_role("dialog", name="Record consent to texts")
+    expect(dialog).to_be_visible()
+    dialog.get_by_label("How did they agree?").fill("Agreed on the phone at intake")
+    no_serious_axe_violations(page)
+    if shots := os.environ.get("HONA_SCREENSHOTS"):
+        page.screenshot(path=f"{shots}/consent-dialog-{width}.png")
+    dialog.get_by_role("button", name="Record consent").click()
+
+    if width < 600:
+        page.get_by_text("Details", exact=True).click()
+    expect(page.locator(".thread-consent")).to_contain_text(
+        "Agreed to texts · Recorded by staff on"
+    )
+    expect(route).to_contain_text("By SMS to (415) 555-0134")
+    expect(page.locator(".header-notice")).to_contain_text(
+        "Consent recorded: Jane Doe agreed to texts."
+    )
+    no_serious_axe_violations(page)
+    if shots := os.environ.get("HONA_SCREENSHOTS"):
+        page.screenshot(path=f"{shots}/consent-{width}.png")

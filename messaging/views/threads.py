@@ -213,14 +213,21 @@ def colleagues(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return render(request, "messaging/conversations.html#mention-list", {"people": people})
 
 
-def _header_response(request: AuthenticatedHttpRequest, thread: Thread) -> HttpResponse:
+def _header_response(
+    request: AuthenticatedHttpRequest, thread: Thread, notice: tuple[str, str] | None = None
+) -> HttpResponse:
+    """The thread's header again, after an action in it; `notice` (level, words) says how the
+    action went, in the header itself (or, without htmx, on the page it redirects to)."""
     thread = queries.get_thread_for_user(request.user, thread.pk)
     if not request.htmx:
+        if notice is not None:
+            flash.add_message(request, getattr(flash, notice[0].upper()), notice[1])
         return redirect("messaging:thread-detail", pk=thread.pk)
+    context = {"thread": thread, "contact": thread.contact, "header_notice": notice}
     response = render(
         request,
         "messaging/conversations.html#thread-header",
-        {"thread": thread, "contact": thread.contact, **_project_context(thread)},
+        {**context, **_project_context(thread)},
     )
     return trigger_client_event(response, "thread-changed", {"id": thread.pk})
 
@@ -285,10 +292,9 @@ def record_consent(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             contact=thread.contact, user=request.user, note=request.POST.get("note", "")
         )
     except ValidationError as error:
-        flash.error(request, " ".join(error.messages))
-    else:
-        flash.success(request, f"Consent recorded: {thread.contact.name} agreed to texts.")
-    return _header_response(request, thread)
+        return _header_response(request, thread, ("error", " ".join(error.messages)))
+    done = f"Consent recorded: {thread.contact.name} agreed to texts."
+    return _header_response(request, thread, ("success", done))
 
 
 @login_required
@@ -299,13 +305,9 @@ def request_consent(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     try:
         actions.request_consent(contact=thread.contact, user=request.user)
     except ValidationError as error:
-        flash.error(request, " ".join(error.messages))
-    else:
-        flash.success(
-            request,
-            f"Consent request sent to {thread.contact.name}. Their YES reply records consent.",
-        )
-    return _header_response(request, thread)
+        return _header_response(request, thread, ("error", " ".join(error.messages)))
+    done = f"Consent request sent to {thread.contact.name}. Their YES reply records consent."
+    return _header_response(request, thread, ("success", done))
 
 
 @login_required
@@ -314,14 +316,11 @@ def revoke_link(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Stop every portal link sent to this contact so far (a new one can be inserted later)."""
     thread = queries.get_thread_for_user(request.user, pk)
     actions.revoke_portal_links(contact=thread.contact)
-    flash.success(
-        request,
+    done = (
         f"The earlier conversation links of {thread.contact.name} no longer work. "
-        "Insert a new link to send them one.",
+        "Insert a new link to send them one."
     )
-    if request.htmx:
-        return _header_response(request, thread)
-    return redirect("messaging:thread-detail", pk=thread.pk)
+    return _header_response(request, thread, ("success", done))
 
 
 @login_required
