@@ -9,6 +9,11 @@ class HonaConfig(AppConfig):
     name = "hona"
     verbose_name = "Firms and staff"
 
+    def ready(self) -> None:
+        from hona import ticker
+
+        ticker.start()  # beat's schedule, on the embedded default's development server only
+
 
 class HonaAdminConfig(admin_apps.AdminConfig):
     default = False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import zoneinfo
 from typing import Self
 
@@ -78,6 +79,24 @@ class Organization(models.Model):
         default=False,
         help_text="Staff's internal notes are filed to the client's case in the CMS as notes "
         "(never as communications with the client). Off: notes stay in Hona.",
+    )
+    # Quiet hours in the client's own time (messaging.quiet): a prompt for staff, not a block.
+    quiet_hours_on = models.BooleanField(
+        "ask before texting in quiet hours",
+        default=True,
+        db_default=True,
+        help_text="A text sent in the client's quiet hours asks first: send now, or schedule "
+        "it for the end of their quiet hours.",
+    )
+    quiet_hours_start = models.TimeField(
+        default=datetime.time(21, 0),
+        db_default=datetime.time(21, 0),
+        help_text="When the client's quiet hours begin, in their local time.",
+    )
+    quiet_hours_end = models.TimeField(
+        default=datetime.time(8, 0),
+        db_default=datetime.time(8, 0),
+        help_text="When they end, in the client's local time.",
     )
     require_sms_consent = models.BooleanField(
         "require consent before the first text",

@@ -39,6 +39,7 @@ TASK_LANES = {
     "cms_sync.tasks.fetch_documents": CMS,
     # Everything else, short: the sweepers on beat, media downloads, file clean-up, Lookup.
     "messaging.tasks.reconcile_messages": DEFAULT,
+    "messaging.tasks.send_due_messages": DEFAULT,
     "messaging.tasks.fetch_inbound_media": DEFAULT,
     "messaging.tasks.remove_stored_files": DEFAULT,
     # A number's line type (Twilio Lookup): never on the SMS lane, which is paced per number.

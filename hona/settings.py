@@ -181,6 +181,8 @@ CELERY_TASK_QUEUES = [
 CELERY_BEAT_SCHEDULE = {
     # Messages stuck in queued or sending: re-sent, or their status asked of Twilio.
     "reconcile-messages": {"task": "messaging.tasks.reconcile_messages", "schedule": 60.0},
+    # Scheduled messages that are due: sent within a minute of their time, each once.
+    "send-due-messages": {"task": "messaging.tasks.send_due_messages", "schedule": 30.0},
     # Filings whose task was lost (a worker killed mid-task) go back to the queue.
     "requeue-stale-filings": {"task": "cms_sync.tasks.requeue_stale_entries", "schedule": 120.0},
     # Documents from the case whose fetch was lost: the message waits for them until then.

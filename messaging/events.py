@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from hona.models import User
-from messaging.models import Attachment, Message
+from messaging.models import Attachment, Message, ScheduledMessage
 
 
 @dataclass(frozen=True)
@@ -54,8 +54,18 @@ class NoteWritten:
     mentioned: tuple[User, ...] = ()
 
 
-Event = MessageRecorded | AttachmentStored | MessageFailed | NoteWritten
-E = TypeVar("E", MessageRecorded, AttachmentStored, MessageFailed, NoteWritten)
+@dataclass(frozen=True)
+class ScheduledMessageFailed:
+    """A scheduled message could not be sent when it was due (opted out, a firm rule…)."""
+
+    scheduled: ScheduledMessage
+    reason: str
+
+
+Event = MessageRecorded | AttachmentStored | MessageFailed | NoteWritten | ScheduledMessageFailed
+E = TypeVar(
+    "E", MessageRecorded, AttachmentStored, MessageFailed, NoteWritten, ScheduledMessageFailed
+)
 
 _handlers: dict[type[Any], list[Callable[[Any], None]]] = defaultdict(list)
 

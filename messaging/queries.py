@@ -37,6 +37,7 @@ from messaging.models import (
     Contact,
     Message,
     MessageTemplate,
+    ScheduledMessage,
     Thread,
     UnreadThread,
 )
@@ -223,6 +224,15 @@ def hidden_search_matches(user: User, search: str) -> HiddenMatches:
         )
     )
     return HiddenMatches(archived=counts["archived"] or 0, spam=counts["spam"] or 0)
+
+
+def scheduled_for_thread(thread: Thread) -> list[ScheduledMessage]:
+    """The thread's messages waiting to be sent, soonest first, with their authors."""
+    return list(
+        ScheduledMessage.objects.filter(thread_id=thread.pk, status=ScheduledMessage.Status.PENDING)
+        .select_related("sender")
+        .order_by("send_at", "pk")
+    )
 
 
 NOTE_MATCHES = 5

@@ -67,6 +67,14 @@ def email_message(self: Any, message_id: int) -> None:
 
 
 @shared_task(acks_late=True)
+def send_due_messages() -> int:
+    """Beat, every 30 s: scheduled messages that are due go, each exactly once."""
+    from messaging.actions.scheduled import send_due_messages as send_due
+
+    return send_due()
+
+
+@shared_task(acks_late=True)
 def reconcile_messages() -> int:
     return delivery.reconcile_messages()
 

@@ -35,6 +35,16 @@ urlpatterns = [
     path("conversations/<int:pk>/revoke-link/", views.revoke_link, name="thread-revoke-link"),
     path("conversations/<int:pk>/consent/", views.record_consent, name="thread-consent"),
     path(
+        "conversations/<int:pk>/scheduled/<int:scheduled_pk>/cancel/",
+        views.scheduled_cancel,
+        name="scheduled-cancel",
+    ),
+    path(
+        "conversations/<int:pk>/scheduled/<int:scheduled_pk>/edit/",
+        views.scheduled_edit,
+        name="scheduled-edit",
+    ),
+    path(
         "conversations/<int:pk>/consent-request/",
         views.request_consent,
         name="thread-consent-request",

@@ -10,7 +10,7 @@ from django.utils import timezone
 from hona.models import User
 from hona.queueing import enqueue_on_commit
 from hona.text import one_line
-from messaging.models import Message
+from messaging.models import Message, ScheduledMessage
 from notifications import tasks
 from notifications.models import Notification, NotificationSettings
 
@@ -39,6 +39,25 @@ def notify_delivery_failure(*, message: Message) -> Notification | None:
     if settings_for(message.sender).failure_emails and message.sender.email:
         notification.email = Notification.Email.PENDING
         notification.save(update_fields=["email"])
+        enqueue_on_commit(tasks.email_notification, notification.pk)
+    return notification
+
+
+@transaction.atomic
+def notify_scheduled_failure(*, scheduled: ScheduledMessage, reason: str) -> Notification:
+    """Tell the author their scheduled message did not go when it was due, and why."""
+    author = scheduled.sender
+    notification = Notification.objects.create(
+        user=author,
+        kind=Notification.Kind.DELIVERY_FAILED,
+        thread=scheduled.thread,
+        title=f"Your scheduled message to {scheduled.thread.contact.name} was not sent",
+        body=reason,
+        email=Notification.Email.PENDING
+        if settings_for(author).failure_emails and author.email
+        else Notification.Email.NONE,
+    )
+    if notification.email == Notification.Email.PENDING:
         enqueue_on_commit(tasks.email_notification, notification.pk)
     return notification
 

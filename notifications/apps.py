@@ -12,3 +12,6 @@ class NotificationsConfig(AppConfig):
         events.subscribe(events.MessageRecorded, handlers.alert_staff_to_client_message)
         events.subscribe(events.MessageFailed, handlers.tell_sender_their_message_failed)
         events.subscribe(events.NoteWritten, handlers.tell_mentioned_colleagues)
+        events.subscribe(
+            events.ScheduledMessageFailed, handlers.tell_author_their_scheduled_message_failed
+        )

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from messaging.events import MessageFailed, MessageRecorded, NoteWritten
-from notifications.actions import notify_delivery_failure, notify_mentions
+from messaging.events import MessageFailed, MessageRecorded, NoteWritten, ScheduledMessageFailed
+from notifications.actions import (
+    notify_delivery_failure,
+    notify_mentions,
+    notify_scheduled_failure,
+)
 from notifications.alerts import client_message_arrived
 
 
@@ -20,3 +24,7 @@ def tell_sender_their_message_failed(event: MessageFailed) -> None:
 def tell_mentioned_colleagues(event: NoteWritten) -> None:
     if event.mentioned:
         notify_mentions(note=event.message, mentioned=event.mentioned)
+
+
+def tell_author_their_scheduled_message_failed(event: ScheduledMessageFailed) -> None:
+    notify_scheduled_failure(scheduled=event.scheduled, reason=event.reason)

@@ -114,7 +114,12 @@ def make_org(db: None) -> Callable[..., Organization]:
     def make(name: str | None = None, **kwargs: Any) -> Organization:
         number = next(_numbers)
         kwargs.setdefault("sms_number", f"+1888555{number:04d}")
-        return create_organization(name=name or f"Firm {number}", **kwargs)
+        organization = create_organization(name=name or f"Firm {number}", **kwargs)
+        # The clock is real: a text sent at 6 AM in the client's zone would ask first. Tests of
+        # quiet hours turn them on (tests/messaging/test_quiet_hours.py).
+        organization.quiet_hours_on = False
+        organization.save(update_fields=["quiet_hours_on"])
+        return organization
 
     return make
 

@@ -14,13 +14,15 @@ from messaging.models import Message, Thread
 from messaging.sms import MemoryBackend
 from notifications.models import Notification
 from tests.conftest import receive
-from tests.test_browser_tour import AXE, RUN_AXE
+from tests.test_browser_tour import AXE, FADING, RUN_AXE
 from tests.test_browser_workspace import open_thread, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def no_serious_axe_violations(page: Page) -> None:
+    # A bubble that just arrived fades in: judge its colours once it has.
+    page.evaluate(f"() => Promise.all({FADING}.map((a) => a.finished))")
     page.evaluate(AXE + "\n;true")
     assert page.evaluate(RUN_AXE) == []
 
@@ -123,3 +125,43 @@ def test_consent_is_shown_and_recorded_from_the_thread_menu(
     no_serious_axe_violations(page)
     if shots := os.environ.get("HONA_SCREENSHOTS"):
         page.screenshot(path=f"{shots}/consent-{width}.png")
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_quiet_hours_ask_in_the_composer_and_schedule_for_the_morning(
+    page: Page, live_server: Any, firm: Organization, owner: User, thread: Thread, width: int
+) -> None:
+    from messaging.models import ScheduledMessage
+    from tests.messaging.test_quiet_hours import quiet_now
+
+    quiet_now(firm)
+    page.set_viewport_size({"width": width, "height": 844 if width < 600 else 800})
+    sign_in(page, live_server, "owner")
+    open_thread(page, live_server, thread)
+    box = page.get_by_label("Message to Jane Doe")
+    box.fill("Your hearing moved to Monday.")
+    page.get_by_role("button", name="Send", exact=True).click()
+    question = page.get_by_role("alertdialog")
+    expect(question).to_contain_text("for Jane. Send now or schedule for")
+    expect(box).to_have_value("Your hearing moved to Monday.")  # nothing lost, nothing sent
+    no_serious_axe_violations(page)
+    if shots := os.environ.get("HONA_SCREENSHOTS"):
+        page.screenshot(path=f"{shots}/quiet-{width}.png")
+    question.get_by_role("button", name="Schedule for").click()
+
+    scheduled = page.locator("#scheduled-list")
+    expect(scheduled).to_contain_text("Scheduled · not sent yet")
+    expect(scheduled).to_contain_text("when Jane Doe\u2019s quiet hours end")
+    expect(scheduled).to_contain_text("Your hearing moved to Monday.")
+    expect(box).to_have_value("")
+    expect(page.get_by_role("alertdialog")).to_have_count(0)
+    no_serious_axe_violations(page)
+    if shots := os.environ.get("HONA_SCREENSHOTS"):
+        page.screenshot(path=f"{shots}/scheduled-{width}.png")
+    assert ScheduledMessage.objects.get().reason == "quiet_hours"
+    assert not Message.objects.exists()
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    scheduled.get_by_role("button", name="Cancel message").click()
+    expect(scheduled).to_be_hidden()
+    assert ScheduledMessage.objects.get().status == "cancelled"

@@ -25,6 +25,12 @@ from messaging.actions.messages import (
 )
 from messaging.actions.notes import write_note
 from messaging.actions.quota import QUOTA_WINDOW, QuotaReached, check_staff_quota
+from messaging.actions.scheduled import (
+    cancel_scheduled,
+    edit_scheduled,
+    schedule_message,
+    send_due_messages,
+)
 from messaging.actions.templates import create_template, delete_template, update_template
 from messaging.actions.threads import (
     add_contact_to_project,
@@ -46,12 +52,14 @@ __all__ = [
     "QuotaReached",
     "add_contact_to_project",
     "apply_phone",
+    "cancel_scheduled",
     "check_line_type",
     "check_staff_quota",
     "client_consented",
     "create_contact",
     "create_template",
     "delete_template",
+    "edit_scheduled",
     "ensure_thread",
     "mark_phone_not_textable",
     "mark_thread_read",
@@ -64,6 +72,8 @@ __all__ = [
     "remove_stored_files",
     "request_consent",
     "revoke_portal_links",
+    "schedule_message",
+    "send_due_messages",
     "send_message",
     "set_sms_opt_out",
     "set_thread_archived",

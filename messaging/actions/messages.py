@@ -23,6 +23,7 @@ from messaging.models import (
     Message,
     Thread,
 )
+from messaging.quiet import QuietCheck
 from messaging.reach import reply_refused
 from messaging.uploads import NewFile
 
@@ -47,6 +48,8 @@ def record_message(
     media_pending: int = 0,
     kind: str = Message.Kind.MESSAGE,
     allow_empty: bool = False,
+    client_zone: str = "",
+    quiet_hours: str = "",
 ) -> Message:
     """Store one message (and its files) in a thread, and bring the thread up to date.
 
@@ -74,6 +77,8 @@ def record_message(
             kind=kind,
             body=body,
             sender=sender,
+            client_zone=client_zone,
+            quiet_hours=quiet_hours,
             channel=channel,
             status=status,
             provider_sid=provider_sid,
@@ -130,9 +135,18 @@ def preview_of(message: Message, files: Sequence[NewFile] = ()) -> str:
 
 @transaction.atomic
 def send_message(
-    *, thread: Thread, sender: User, body: str, files: Sequence[NewFile] = ()
+    *,
+    thread: Thread,
+    sender: User,
+    body: str,
+    files: Sequence[NewFile] = (),
+    quiet: QuietCheck | None = None,
+    held: bool = False,
 ) -> Message:
-    """A staff member's message: stored as queued, delivered by a task once committed."""
+    """A staff member's message: stored as queued, delivered by a task once committed.
+
+    `quiet`, for a text, is what the client's quiet hours said when staff sent it (kept on the
+    message with their zone); `held`: it waited for them to end (a scheduled message)."""
     if sender.organization_id != thread.organization_id:
         raise ValidationError("The sender belongs to another firm.")
     refused = reply_refused(thread.contact)
@@ -148,10 +162,20 @@ def send_message(
         status=Message.Status.QUEUED,
         sender=sender,
         files=files,
+        client_zone=quiet.zone if quiet is not None else "",
+        quiet_hours=_quiet_decision(quiet, held),
     )
     # After commit; if the broker is down then, the message stays queued and the sweeper sends it.
     enqueue_on_commit(tasks.deliver_message, message.pk)
     return message
+
+
+def _quiet_decision(quiet: QuietCheck | None, held: bool) -> str:
+    if quiet is None:
+        return ""
+    if held:
+        return "scheduled"
+    return "sent_anyway" if quiet.inside else "outside"
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ from messaging.models.messages import (
     attachment_path,
     body_fits,
 )
+from messaging.models.scheduled import ScheduledMessage
 from messaging.models.templates import MessageTemplate
 from messaging.models.threads import Thread, ThreadQuerySet, UnreadThread
 from messaging.reach import Route, route_for
@@ -28,6 +29,7 @@ __all__ = [
     "Message",
     "MessageTemplate",
     "Route",
+    "ScheduledMessage",
     "Thread",
     "ThreadQuerySet",
     "UnreadThread",

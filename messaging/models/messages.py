@@ -81,6 +81,20 @@ class Message(models.Model):
         related_name="sent_messages",
         help_text="The staff member who wrote an outbound message.",
     )
+    # For a text: the client's time zone when it was sent, and what quiet hours said
+    # (messaging.quiet): a time-of-day claim is answered from the record.
+    client_zone = models.CharField(max_length=64, blank=True, default="", db_default="")
+    quiet_hours = models.CharField(
+        max_length=12,
+        blank=True,
+        default="",
+        db_default="",
+        choices=[
+            ("outside", "Sent outside the client's quiet hours"),
+            ("sent_anyway", "Sent in quiet hours: staff chose to send now"),
+            ("scheduled", "Held until the client's quiet hours ended"),
+        ],
+    )
     kind = models.CharField(
         max_length=16,
         choices=Kind.choices,

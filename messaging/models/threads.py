@@ -54,6 +54,9 @@ class Thread(models.Model):
     )
     last_message_preview = models.CharField(max_length=200, blank=True)
     last_inbound_at = models.DateTimeField(null=True, blank=True)
+    # How many of its messages wait to be sent (messaging.actions.scheduled keeps it): the thread
+    # page reads them only when there are some.
+    pending_scheduled = models.PositiveIntegerField(default=0, db_default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ThreadQuerySet.as_manager()

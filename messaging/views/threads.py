@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
@@ -27,8 +28,16 @@ from messaging.forms import (
     ProjectChoiceForm,
 )
 from messaging.mentions import colleagues_to_mention
-from messaging.models import MAX_BODY, Attachment, Message, MessageTemplate, Thread
+from messaging.models import (
+    MAX_BODY,
+    Attachment,
+    Message,
+    MessageTemplate,
+    ScheduledMessage,
+    Thread,
+)
 from messaging.portal import portal_url
+from messaging.quiet import QuietCheck, quiet_check
 from messaging.views.conversations import list_context
 from projects.models import Project
 
@@ -39,6 +48,8 @@ def _thread_context(request: AuthenticatedHttpRequest, thread: Thread) -> dict[s
         "thread": thread,
         "contact": thread.contact,
         "message_page": page,
+        # Read only when the thread has some: most have none, and the page stays at 6 queries.
+        "scheduled": queries.scheduled_for_thread(thread) if thread.pending_scheduled else [],
         **_project_context(thread),
         "composer": ComposerForm(),
         "cursor": timezone.now().isoformat(),
@@ -149,23 +160,38 @@ def send(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     error = uploads.refusal(request)
     if not error and not form.is_valid():
         error = " ".join(str(e) for errors in form.errors.values() for e in errors)
+    scheduled = None
     if not error and note:
         error = _write_note(request, thread, form)
+    elif not error and request.POST.get("action") == "schedule":
+        scheduled, error = _schedule(request, thread, form, _parse_local(request, thread))
     elif not error:
-        try:
-            # The uploads stay where Django put them (memory or a temporary file); the action
-            # checks the limits, reads each one's type from its first bytes and stores it.
-            actions.send_message(
-                thread=thread,
-                sender=request.user,
-                body=form.cleaned_data["body"],
-                files=[
-                    uploads.NewFile(str(upload.name), upload, source=Attachment.Source.UPLOAD)
-                    for upload in form.cleaned_data["attachments"]
-                ],
+        quiet = _quiet(thread)
+        choice = request.POST.get("quiet", "")
+        if quiet is not None and quiet.inside and choice not in {"send", "schedule"}:
+            # In the client's quiet hours: ask first, store nothing, keep what was written.
+            return _quiet_prompt(request, thread, quiet)
+        if quiet is not None and quiet.inside and choice == "schedule":
+            scheduled, error = _schedule(
+                request, thread, form, quiet.ends_at, ScheduledMessage.Reason.QUIET_HOURS
             )
-        except ValidationError as exc:
-            error = " ".join(exc.messages)
+        else:
+            try:
+                # The uploads stay where Django put them (memory or a temporary file); the
+                # action checks the limits, reads each one's type from its first bytes and
+                # stores it.
+                actions.send_message(
+                    thread=thread,
+                    sender=request.user,
+                    body=form.cleaned_data["body"],
+                    files=[
+                        uploads.NewFile(str(upload.name), upload, source=Attachment.Source.UPLOAD)
+                        for upload in form.cleaned_data["attachments"]
+                    ],
+                    quiet=quiet,
+                )
+            except ValidationError as exc:
+                error = " ".join(exc.messages)
     if not request.htmx:
         if error:
             flash.error(request, error)
@@ -180,6 +206,8 @@ def send(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         response["HX-Retarget"] = "#composer-error"
         response["HX-Reswap"] = "outerHTML"
         return response
+    if scheduled is not None:
+        return _scheduled_response(request, thread)
     thread.refresh_from_db()
     header: dict[str, Any] = {}
     if was_archived and not thread.is_archived:
@@ -188,6 +216,95 @@ def send(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if header:
         trigger_client_event(response, "thread-changed", {"id": thread.pk})
     return trigger_client_event(response, "message-sent")
+
+
+def _quiet(thread: Thread) -> QuietCheck | None:
+    """What the client's quiet hours say now, for a message that will go by text."""
+    contact = thread.contact
+    if contact.route.channel != "sms":
+        return None
+    return quiet_check(contact.phone, contact.organization, timezone.now())
+
+
+def _first_name(name: str) -> str:
+    return name.split()[0] if name.split() else name
+
+
+def _quiet_prompt(
+    request: AuthenticatedHttpRequest, thread: Thread, quiet: QuietCheck
+) -> HttpResponse:
+    """The composer asks: send now, or schedule for the end of the client's quiet hours."""
+    response = render(
+        request,
+        "messaging/conversations.html#quiet-prompt",
+        {
+            "thread": thread,
+            "first_name": _first_name(thread.contact.name),
+            # In the client's own zone (the page's dates are in the firm's).
+            "local_now": f"{quiet.local:%-I:%M %p}",
+            "ends_local": f"{quiet.ends_local:%-I:%M %p}",
+        },
+    )
+    response["HX-Retarget"] = "#composer-error"
+    response["HX-Reswap"] = "outerHTML"
+    response["X-Hona-Not-Sent"] = "quiet-hours"  # the composer keeps what was written
+    return response
+
+
+def _parse_local(request: AuthenticatedHttpRequest, thread: Thread) -> datetime.datetime | None:
+    """The composer's "Schedule" time, typed in the firm's time zone."""
+    raw = request.POST.get("send_at", "").strip()
+    try:
+        naive = datetime.datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    if naive.tzinfo is not None:
+        return naive
+    return naive.replace(tzinfo=ZoneInfo(thread.contact.organization.timezone))
+
+
+def _schedule(
+    request: AuthenticatedHttpRequest,
+    thread: Thread,
+    form: ComposerForm,
+    send_at: datetime.datetime | None,
+    reason: str = ScheduledMessage.Reason.CHOSEN,
+) -> tuple[ScheduledMessage | None, str]:
+    if send_at is None:
+        return None, "Choose the day and time to send it."
+    if form.cleaned_data["attachments"]:
+        return None, (
+            "Files are sent at once: remove them to schedule the text, or send the files now."
+        )
+    try:
+        scheduled = actions.schedule_message(
+            thread=thread,
+            sender=request.user,
+            body=form.cleaned_data["body"],
+            send_at=send_at,
+            reason=reason,
+        )
+    except ValidationError as exc:
+        return None, " ".join(exc.messages)
+    return scheduled, ""
+
+
+def _scheduled_response(
+    request: AuthenticatedHttpRequest, thread: Thread, *, written: bool = True
+) -> HttpResponse:
+    """The thread's scheduled messages again, after one was added (`written`: the composer
+    empties) or cancelled."""
+    response = render(
+        request,
+        "messaging/conversations.html#scheduled-updates",
+        {
+            "thread": thread,
+            "contact": thread.contact,
+            "scheduled": queries.scheduled_for_thread(thread),
+            "oob": True,
+        },
+    )
+    return trigger_client_event(response, "message-sent") if written else response
 
 
 def _write_note(request: AuthenticatedHttpRequest, thread: Thread, form: ComposerForm) -> str:
@@ -280,6 +397,65 @@ def set_project(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         return HttpResponse(" ".join(error.messages), status=422)
     return _header_response(request, thread)
+
+
+@login_required
+@require_POST
+def scheduled_cancel(request: AuthenticatedHttpRequest, pk: int, scheduled_pk: int) -> HttpResponse:
+    """Cancel a scheduled message before it goes (it is kept, marked cancelled)."""
+    thread = queries.get_thread_for_user(request.user, pk)
+    scheduled = get_object_or_404(
+        ScheduledMessage.objects.for_user(request.user), pk=scheduled_pk, thread=thread
+    )
+    try:
+        actions.cancel_scheduled(scheduled=scheduled, user=request.user)
+    except ValidationError as exc:
+        flash.error(request, " ".join(exc.messages))
+    if not request.htmx:
+        return redirect("messaging:thread-detail", pk=thread.pk)
+    return _scheduled_response(request, thread, written=False)
+
+
+@login_required
+@require_POST
+def scheduled_edit(request: AuthenticatedHttpRequest, pk: int, scheduled_pk: int) -> HttpResponse:
+    """Change a scheduled message's text or time before it goes."""
+    thread = queries.get_thread_for_user(request.user, pk)
+    scheduled = get_object_or_404(
+        ScheduledMessage.objects.for_user(request.user), pk=scheduled_pk, thread=thread
+    )
+    send_at = _parse_local(request, thread)
+    error = ""
+    if send_at is None:
+        error = "Choose the day and time to send it."
+    else:
+        try:
+            actions.edit_scheduled(
+                scheduled=scheduled,
+                user=request.user,
+                body=request.POST.get("body", ""),
+                send_at=send_at,
+            )
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    if not request.htmx:
+        if error:
+            flash.error(request, error)
+        return redirect("messaging:thread-detail", pk=thread.pk)
+    response = render(
+        request,
+        "messaging/conversations.html#scheduled-list",
+        {
+            "thread": thread,
+            "contact": thread.contact,
+            "scheduled": queries.scheduled_for_thread(thread),
+            "oob": True,
+            "scheduled_error": error,
+            "error_for": scheduled.pk if error else None,
+        },
+        status=422 if error else 200,
+    )
+    return response
 
 
 @login_required

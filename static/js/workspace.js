@@ -367,6 +367,13 @@
       var hadFocus = form.contains(document.activeElement);
       // A 422 is Hona's answer ("write a message first"), shown in #composer-error, not a success.
       var refused = event.detail.xhr && event.detail.xhr.status === 422;
+      // Not sent yet, for a question first (the client's quiet hours): keep what was written;
+      // the question is in #composer-error.
+      var asked = !!(event.detail.xhr && event.detail.xhr.getResponseHeader("X-Hona-Not-Sent"));
+      if (asked) {
+        window.setTimeout(updateCounter, 0);
+        return;
+      }
       // A composer that empties itself when it sends (the portal's: portal.js shows the reply
       // on its way, and Retry) keeps what was written since, and says itself what failed.
       var atOnce = form.hasAttribute("data-composer-sends-at-once");
@@ -456,6 +463,7 @@
     var mentionList = form.querySelector("[data-mention-list]");
 
     function applyMode() {
+      if (!modes.length) return; // the portal's composer writes messages only
       var note = composerMode(form) === "note";
       form.classList.toggle("is-note", note);
       if (note) form.setAttribute("data-composer-no-segments", "");

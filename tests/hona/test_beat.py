@@ -14,6 +14,7 @@ SWEEPERS = {
     "cms_sync.tasks.requeue_stale_documents",  # documents from the case for a message
     "notifications.tasks.sweep_alerts",  # alert bursts and notice emails
     "notifications.tasks.send_due_digests",
+    "messaging.tasks.send_due_messages",  # scheduled messages, when they are due
 }
 
 

@@ -179,6 +179,8 @@ def test_a_firm_admin_can_require_two_factor_for_the_whole_firm(
             "sms_per_second": "3",
             "new_conversations_per_hour": "200",
             "messages_per_hour": "600",
+            "quiet_hours_start": "21:00",
+            "quiet_hours_end": "08:00",
             "require_two_factor": "on",
         },
     )
