@@ -34,6 +34,8 @@ urlpatterns = [
     path("portal/files/<int:pk>/", portal_views.portal_file, name="portal-file"),
     path("conversations/<int:pk>/revoke-link/", views.revoke_link, name="thread-revoke-link"),
     path("conversations/<int:pk>/consent/", views.record_consent, name="thread-consent"),
+    path("conversations/<int:pk>/export/", views.thread_export, name="thread-export"),
+    path("exports/projects/<int:pk>/", views.project_export, name="project-export"),
     path(
         "conversations/<int:pk>/scheduled/<int:scheduled_pk>/cancel/",
         views.scheduled_cancel,

@@ -5,6 +5,7 @@ or a user, and no admin or view offers a delete.
 """
 
 from messaging.models.contacts import ConsentEvent, Contact, new_lead_name
+from messaging.models.exports import ExportRecord
 from messaging.models.messages import (
     MAX_BODY,
     Attachment,
@@ -25,6 +26,7 @@ __all__ = [
     "ConsentEvent",
     "Contact",
     "DeliveryEvent",
+    "ExportRecord",
     "InboundMedia",
     "Message",
     "MessageTemplate",

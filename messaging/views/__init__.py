@@ -3,6 +3,7 @@ render. The client portal is in messaging.portal_views, Twilio's webhooks in mes
 
 from messaging.views.contacts import contact_edit
 from messaging.views.conversations import conversation_list, new_conversation
+from messaging.views.exports import project_export, thread_export
 from messaging.views.files import attachment_download, cms_file, download, media
 from messaging.views.live import stream
 from messaging.views.templates import (
@@ -41,6 +42,7 @@ __all__ = [
     "media",
     "new_conversation",
     "portal_link",
+    "project_export",
     "record_consent",
     "request_consent",
     "revoke_link",
@@ -57,6 +59,7 @@ __all__ = [
     "template_edit",
     "template_list",
     "thread_detail",
+    "thread_export",
     "thread_panel",
     "thread_updates",
 ]
