@@ -56,6 +56,10 @@ def download(client: Client, thread: Thread) -> bytes:
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
     assert response["Content-Disposition"].startswith('attachment; filename="hona-export-thread-')
+    return body_of(response)
+
+
+def body_of(response: Any) -> bytes:
     return b"".join(response.streaming_content)
 
 
@@ -241,7 +245,7 @@ def test_a_project_export_holds_every_clients_messages_filed_to_it(
     response = client.post(reverse("messaging:project-export", args=[project.pk]))
     assert response.status_code == 200
     path = tmp_path / "project.zip"
-    path.write_bytes(b"".join(response.streaming_content))
+    path.write_bytes(body_of(response))
     bodies = [e["body"] for e in manifest_of(path)["messages"]]
     assert bodies == ["From Jane", "From John"]
     call_command("verify_export", str(path), stdout=io.StringIO())
