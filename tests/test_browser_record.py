@@ -1,5 +1,7 @@
-"""In Chromium: an internal note written from the composer's "Internal note" tab, with an
-@mention chosen from the chips; it shows as an amber note, never as a message to the client."""
+"""In Chromium, the record and its rules (issue 14): an internal note with an @mention from the
+composer's "Internal note" tab (amber, never sent); consent recorded from the thread menu; the
+client's quiet hours asking in the composer and a message scheduled for their morning; and the
+thread menu's evidence export, which verifies."""
 
 from __future__ import annotations
 
@@ -165,3 +167,25 @@ def test_quiet_hours_ask_in_the_composer_and_schedule_for_the_morning(
     scheduled.get_by_role("button", name="Cancel message").click()
     expect(scheduled).to_be_hidden()
     assert ScheduledMessage.objects.get().status == "cancelled"
+
+
+def test_the_thread_menu_downloads_an_export_that_verifies(
+    page: Page, live_server: Any, owner: User, thread: Thread, tmp_path: Any
+) -> None:
+    import io
+
+    from django.core.management import call_command
+
+    receive(thread, "Please keep a record of this.")
+    sign_in(page, live_server, "owner")
+    open_thread(page, live_server, thread)
+    page.get_by_label("Thread actions").click()
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download evidence export (ZIP)").click()
+    download = download_info.value
+    assert download.suggested_filename.startswith(f"hona-export-thread-{thread.pk}-")
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+    out = io.StringIO()
+    call_command("verify_export", str(path), stdout=out)
+    assert "intact" in out.getvalue()
