@@ -151,7 +151,9 @@
   function bindComposer(form) {
     var textarea = form.querySelector("[data-composer-body]");
     var counter = form.querySelector("[data-composer-counter]");
-    var send = form.querySelector("button[type=submit]");
+    // The Send button (Ctrl+Enter presses it); the form's other submit buttons (Schedule, the
+    // quiet-hours question) are held with it while the text is too long.
+    var send = form.querySelector(".composer-send") || form.querySelector("button[type=submit]");
     var fileInput = form.querySelector("[data-composer-files]");
     var fileList = form.querySelector("[data-composer-file-list]");
     var progress = form.querySelector("[data-composer-progress]");
@@ -192,7 +194,10 @@
       }
       if (over > 0) textarea.setAttribute("aria-invalid", "true");
       else textarea.removeAttribute("aria-invalid");
-      if (send) send.disabled = over > 0 || form.classList.contains("htmx-request");
+      var held = over > 0 || form.classList.contains("htmx-request");
+      form.querySelectorAll("button[type=submit]").forEach(function (button) {
+        button.disabled = held;
+      });
 
       var state = over > 0 ? "over" : info.encoding;
       if (state !== lastState && lastState !== "") {
