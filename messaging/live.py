@@ -24,9 +24,10 @@ def thread_changed(*, organization_id: int, thread_id: int) -> None:
     live.publish(live.portal_channel(thread_id), "thread")
 
 
-def note_added(*, organization_id: int, thread_id: int) -> None:
-    """Staff wrote an internal note: only the firm's open copies of the thread hear of it (not
-    the list, whose order and preview follow the client conversation, nor the portal)."""
+def staff_only_change(*, organization_id: int, thread_id: int) -> None:
+    """Something only staff see changed in a thread (an internal note, a scheduled message):
+    only the firm's open copies of the thread hear of it (not the list, whose order and preview
+    follow the client conversation, nor the portal)."""
     live.publish(live.firm_channel(organization_id), f"thread-{thread_id}")
 
 

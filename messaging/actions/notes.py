@@ -47,5 +47,5 @@ def write_note(*, thread: Thread, author: User, body: str) -> Message:
     mentioned = mentioned_in(body, organization_id=thread.organization_id, author=author)
     # Notifications tells the mentioned; cms_sync files it as a note when the firm says so.
     events.publish(events.NoteWritten(message=note, mentioned=mentioned))
-    live.note_added(organization_id=thread.organization_id, thread_id=thread.pk)
+    live.staff_only_change(organization_id=thread.organization_id, thread_id=thread.pk)
     return note

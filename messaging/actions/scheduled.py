@@ -20,7 +20,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from hona.models import User
-from messaging import live
+from messaging import events, live
 from messaging.actions.messages import send_message
 from messaging.models import MAX_BODY, ScheduledMessage, Thread
 from messaging.quiet import quiet_check
@@ -73,7 +73,7 @@ def schedule_message(
     )
     _count(thread.pk, +1)
     thread.pending_scheduled += 1
-    live.note_added(organization_id=thread.organization_id, thread_id=thread.pk)
+    live.staff_only_change(organization_id=thread.organization_id, thread_id=thread.pk)
     return scheduled
 
 
@@ -166,6 +166,4 @@ def _send_one(scheduled: ScheduledMessage) -> None:
 
 
 def _tell_author(scheduled: ScheduledMessage, reason: str) -> None:
-    from messaging import events
-
     events.publish(events.ScheduledMessageFailed(scheduled=scheduled, reason=reason))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -399,14 +400,22 @@ def set_project(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _header_response(request, thread)
 
 
-@login_required
-@require_POST
-def scheduled_cancel(request: AuthenticatedHttpRequest, pk: int, scheduled_pk: int) -> HttpResponse:
-    """Cancel a scheduled message before it goes (it is kept, marked cancelled)."""
+def _scheduled_of(
+    request: AuthenticatedHttpRequest, pk: int, scheduled_pk: int
+) -> tuple[Thread, ScheduledMessage]:
+    """The thread and one of its scheduled messages, if the firm's; 404 otherwise."""
     thread = queries.get_thread_for_user(request.user, pk)
     scheduled = get_object_or_404(
         ScheduledMessage.objects.for_user(request.user), pk=scheduled_pk, thread=thread
     )
+    return thread, scheduled
+
+
+@login_required
+@require_POST
+def scheduled_cancel(request: AuthenticatedHttpRequest, pk: int, scheduled_pk: int) -> HttpResponse:
+    """Cancel a scheduled message before it goes (it is kept, marked cancelled)."""
+    thread, scheduled = _scheduled_of(request, pk, scheduled_pk)
     try:
         actions.cancel_scheduled(scheduled=scheduled, user=request.user)
     except ValidationError as exc:
@@ -420,10 +429,7 @@ def scheduled_cancel(request: AuthenticatedHttpRequest, pk: int, scheduled_pk: i
 @require_POST
 def scheduled_edit(request: AuthenticatedHttpRequest, pk: int, scheduled_pk: int) -> HttpResponse:
     """Change a scheduled message's text or time before it goes."""
-    thread = queries.get_thread_for_user(request.user, pk)
-    scheduled = get_object_or_404(
-        ScheduledMessage.objects.for_user(request.user), pk=scheduled_pk, thread=thread
-    )
+    thread, scheduled = _scheduled_of(request, pk, scheduled_pk)
     send_at = _parse_local(request, thread)
     error = ""
     if send_at is None:
@@ -458,32 +464,41 @@ def scheduled_edit(request: AuthenticatedHttpRequest, pk: int, scheduled_pk: int
     return response
 
 
+def _header_action(
+    request: AuthenticatedHttpRequest, pk: int, act: Callable[[Thread], str]
+) -> HttpResponse:
+    """Run a thread-header action; the header says how it went (its words, or the refusal)."""
+    thread = queries.get_thread_for_user(request.user, pk)
+    try:
+        done = act(thread)
+    except ValidationError as error:
+        return _header_response(request, thread, ("error", " ".join(error.messages)))
+    return _header_response(request, thread, ("success", done))
+
+
 @login_required
 @require_POST
 def record_consent(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Staff record the client's consent to texts, saying how they gave it."""
-    thread = queries.get_thread_for_user(request.user, pk)
-    try:
-        actions.record_consent(
-            contact=thread.contact, user=request.user, note=request.POST.get("note", "")
-        )
-    except ValidationError as error:
-        return _header_response(request, thread, ("error", " ".join(error.messages)))
-    done = f"Consent recorded: {thread.contact.name} agreed to texts."
-    return _header_response(request, thread, ("success", done))
+
+    def record(thread: Thread) -> str:
+        note = request.POST.get("note", "")
+        actions.record_consent(contact=thread.contact, user=request.user, note=note)
+        return f"Consent recorded: {thread.contact.name} agreed to texts."
+
+    return _header_action(request, pk, record)
 
 
 @login_required
 @require_POST
 def request_consent(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Text the firm's consent request; their YES reply records the consent."""
-    thread = queries.get_thread_for_user(request.user, pk)
-    try:
+
+    def ask(thread: Thread) -> str:
         actions.request_consent(contact=thread.contact, user=request.user)
-    except ValidationError as error:
-        return _header_response(request, thread, ("error", " ".join(error.messages)))
-    done = f"Consent request sent to {thread.contact.name}. Their YES reply records consent."
-    return _header_response(request, thread, ("success", done))
+        return f"Consent request sent to {thread.contact.name}. Their YES reply records consent."
+
+    return _header_action(request, pk, ask)
 
 
 @login_required
