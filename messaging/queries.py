@@ -231,6 +231,7 @@ def scheduled_for_thread(thread: Thread) -> list[ScheduledMessage]:
     return list(
         ScheduledMessage.objects.filter(thread_id=thread.pk, status=ScheduledMessage.Status.PENDING)
         .select_related("sender")
+        .prefetch_related("files")
         .order_by("send_at", "pk")
     )
 

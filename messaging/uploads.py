@@ -34,12 +34,16 @@ _REFUSAL = "_hona_upload_refusal"
 @dataclass(frozen=True)
 class NewFile:
     """A file to store with a message: an open file (an upload, streamed from disk when large)
-    or bytes already in memory (a small generated file, an MMS download)."""
+    or bytes already in memory (a small generated file, an MMS download).
+
+    `stored_as`: the file is in storage already (a scheduled message's), under that name; the
+    message's attachment points at it instead of storing a copy."""
 
     name: str
     content: File[Any] | bytes
     content_type: str = ""  # staff and portal uploads get theirs from accept()
     source: str = Attachment.Source.UPLOAD
+    stored_as: str = ""
 
     @property
     def size(self) -> int:
@@ -125,6 +129,9 @@ def accept(files: Sequence[NewFile], limits: Limits) -> list[NewFile]:
     check_limits(files, limits)
     accepted = []
     for new_file in files:
+        if new_file.stored_as and new_file.content_type:
+            accepted.append(new_file)  # typed by its content when it was stored
+            continue
         try:
             kind = check_upload(new_file.head(), new_file.name, whole=new_file.size <= HEAD_BYTES)
         except ValueError as problem:

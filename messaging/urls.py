@@ -19,6 +19,9 @@ urlpatterns = [
     path("conversations/<int:pk>/project/", views.set_project, name="thread-project"),
     path("conversations/<int:pk>/portal-link/", views.portal_link, name="thread-portal-link"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment-download"),
+    path(
+        "scheduled-files/<int:pk>/", views.scheduled_file_download, name="scheduled-file-download"
+    ),
     path("media/<str:token>/", views.media, name="media"),
     path("files/<str:token>/", views.download, name="download"),
     path("cms-files/<str:token>/", views.cms_file, name="cms-file"),

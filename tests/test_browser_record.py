@@ -9,7 +9,7 @@ import os
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 
 from hona.models import Organization, User
 from messaging.models import Message, Thread
@@ -142,6 +142,9 @@ def test_quiet_hours_ask_in_the_composer_and_schedule_for_the_morning(
     open_thread(page, live_server, thread)
     box = page.get_by_label("Message to Jane Doe")
     box.fill("Your hearing moved to Monday.")
+    page.locator("[data-composer-files]").set_input_files(
+        [FilePayload(name="notice.pdf", mimeType="application/pdf", buffer=b"%PDF-1.4 notice")]
+    )
     page.get_by_role("button", name="Send", exact=True).click()
     question = page.get_by_role("alertdialog")
     expect(question).to_contain_text("for Jane. Send now or schedule for")
@@ -155,12 +158,15 @@ def test_quiet_hours_ask_in_the_composer_and_schedule_for_the_morning(
     expect(scheduled).to_contain_text("Scheduled · not sent yet")
     expect(scheduled).to_contain_text("when Jane Doe\u2019s quiet hours end")
     expect(scheduled).to_contain_text("Your hearing moved to Monday.")
+    expect(scheduled.get_by_role("link", name="notice.pdf")).to_be_visible()  # the file waits too
     expect(box).to_have_value("")
+    expect(page.locator("[data-composer-file-list] li")).to_have_count(0)
     expect(page.get_by_role("alertdialog")).to_have_count(0)
     no_serious_axe_violations(page)
     if shots := os.environ.get("HONA_SCREENSHOTS"):
         page.screenshot(path=f"{shots}/scheduled-{width}.png")
     assert ScheduledMessage.objects.get().reason == "quiet_hours"
+    assert [f.filename for f in ScheduledMessage.objects.get().files.all()] == ["notice.pdf"]
     assert not Message.objects.exists()
 
     page.once("dialog", lambda dialog: dialog.accept())

@@ -21,6 +21,8 @@ from messaging.models import (
     Attachment,
     Contact,
     Message,
+    ScheduledFile,
+    ScheduledMessage,
     Thread,
 )
 from messaging.quiet import QuietCheck
@@ -96,8 +98,11 @@ def record_message(
                 size=new_file.size,
                 source=new_file.source,
             )
-            # Streams from the upload's temporary file (or moves it): never read whole into memory.
-            attachment.file.save(new_file.name, new_file.as_file(), save=False)
+            if new_file.stored_as:
+                attachment.file.name = new_file.stored_as  # stored already: shared, not copied
+            else:
+                # Streams from the upload's temporary file (or moves it): never read whole.
+                attachment.file.save(new_file.name, new_file.as_file(), save=False)
             attachment.save()
 
         inbound = direction == Message.Direction.INBOUND
@@ -231,6 +236,10 @@ def redact_messages(*, messages: Sequence[Message]) -> int:
         message.body = REDACTED_TEXT
         message.redacted_at = now
         message.save(update_fields=["body", "redacted_at"])
+        # A message sent on schedule: the copy of its text and its files' names go too (the files
+        # are the attachments' own, removed above).
+        ScheduledMessage.objects.filter(message=message).update(body=REDACTED_TEXT)
+        ScheduledFile.objects.filter(scheduled__message=message).update(file="", filename="removed")
         count += 1
     if stored:
         transaction.on_commit(lambda: remove_stored_files(names=stored), robust=True)

@@ -15,7 +15,7 @@ from messaging.models.messages import (
     attachment_path,
     body_fits,
 )
-from messaging.models.scheduled import ScheduledMessage
+from messaging.models.scheduled import ScheduledFile, ScheduledMessage
 from messaging.models.templates import MessageTemplate
 from messaging.models.threads import Thread, ThreadQuerySet, UnreadThread
 from messaging.reach import Route, route_for
@@ -31,6 +31,7 @@ __all__ = [
     "Message",
     "MessageTemplate",
     "Route",
+    "ScheduledFile",
     "ScheduledMessage",
     "Thread",
     "ThreadQuerySet",

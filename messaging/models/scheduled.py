@@ -4,6 +4,9 @@ A scheduled message is not a Message yet: it has no place in the thread's order,
 filing. Beat turns each due one into a real message (messaging.actions.scheduled), exactly once,
 through the same send as any (opt-out, the firm's rules and the number's rate apply then).
 Until then staff may edit or cancel it; nothing is deleted: a cancelled one stays, marked so.
+
+Its files are stored when it is scheduled (ScheduledFile), checked like any upload; the message it
+becomes carries them as its attachments, pointing at the same stored files (never a second copy).
 """
 
 from __future__ import annotations
@@ -67,3 +70,27 @@ class ScheduledMessage(models.Model):
 
     def __str__(self) -> str:
         return f"Scheduled message {self.pk} for {self.send_at:%Y-%m-%d %H:%M}"
+
+
+def scheduled_file_path(instance: ScheduledFile, filename: str) -> str:
+    return f"scheduled/{instance.organization_id}/{instance.scheduled.thread_id}/{filename}"
+
+
+class ScheduledFile(models.Model):
+    """A file staff attached to a scheduled message, stored until it goes."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    scheduled = models.ForeignKey(ScheduledMessage, on_delete=models.PROTECT, related_name="files")
+    file = models.FileField(upload_to=scheduled_file_path, max_length=300)
+    filename = models.CharField(max_length=255, help_text="The name the file was chosen with.")
+    content_type = models.CharField(max_length=127)
+    size = models.PositiveBigIntegerField(help_text="In bytes.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OrganizationOwnedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.filename

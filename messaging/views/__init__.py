@@ -4,7 +4,13 @@ render. The client portal is in messaging.portal_views, Twilio's webhooks in mes
 from messaging.views.contacts import contact_edit
 from messaging.views.conversations import conversation_list, new_conversation
 from messaging.views.exports import project_export, thread_export
-from messaging.views.files import attachment_download, cms_file, download, media
+from messaging.views.files import (
+    attachment_download,
+    cms_file,
+    download,
+    media,
+    scheduled_file_download,
+)
 from messaging.views.live import stream
 from messaging.views.templates import (
     template_create,
@@ -48,6 +54,7 @@ __all__ = [
     "revoke_link",
     "scheduled_cancel",
     "scheduled_edit",
+    "scheduled_file_download",
     "send",
     "set_archived",
     "set_flag",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from django.contrib.auth.decorators import login_required
+from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import (
@@ -14,7 +17,18 @@ from hona.http import AuthenticatedHttpRequest
 from messaging import queries
 from messaging.delivery import MMS_TYPES
 from messaging.links import InvalidLink, read_cms_file_token, read_download_token, read_media_token
-from messaging.models import Attachment
+from messaging.models import Attachment, ScheduledFile
+
+
+class StoredFile(Protocol):
+    """A file row: an attachment, or a file of a message not sent yet."""
+
+    @property
+    def file(self) -> FieldFile: ...
+    @property
+    def filename(self) -> str: ...
+    @property
+    def content_type(self) -> str: ...
 
 
 @login_required
@@ -22,6 +36,14 @@ from messaging.models import Attachment
 def attachment_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     attachment = queries.get_attachment_for_user(request.user, pk)
     return _file_response(attachment, inline=request.GET.get("inline") == "1")
+
+
+@login_required
+@require_GET
+def scheduled_file_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
+    """A file of a scheduled message, for staff of its firm, before it is sent."""
+    stored = get_object_or_404(ScheduledFile.objects.for_user(request.user), pk=pk)
+    return _file_response(stored, inline=False)
 
 
 @require_safe
@@ -76,7 +98,7 @@ def cms_file(request: HttpRequest, token: str) -> FileResponse:
 
 
 def stored_file_response(
-    attachment: Attachment, *, as_attachment: bool, content_type: str
+    attachment: StoredFile, *, as_attachment: bool, content_type: str
 ) -> FileResponse:
     """The file streamed from storage (local disk or the bucket) as it is read, never whole.
 
@@ -98,7 +120,7 @@ def stored_file_response(
     return response
 
 
-def _file_response(attachment: Attachment, *, inline: bool) -> FileResponse:
+def _file_response(attachment: StoredFile, *, inline: bool) -> FileResponse:
     # Only images are shown inline; anything else downloads, so no file can run as a page.
     inline = inline and attachment.content_type in {"image/png", "image/jpeg", "image/gif"}
     response = stored_file_response(

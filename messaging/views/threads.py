@@ -185,10 +185,7 @@ def send(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                     thread=thread,
                     sender=request.user,
                     body=form.cleaned_data["body"],
-                    files=[
-                        uploads.NewFile(str(upload.name), upload, source=Attachment.Source.UPLOAD)
-                        for upload in form.cleaned_data["attachments"]
-                    ],
+                    files=_new_files(form),
                     quiet=quiet,
                 )
             except ValidationError as exc:
@@ -217,6 +214,13 @@ def send(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if header:
         trigger_client_event(response, "thread-changed", {"id": thread.pk})
     return trigger_client_event(response, "message-sent")
+
+
+def _new_files(form: ComposerForm) -> list[uploads.NewFile]:
+    return [
+        uploads.NewFile(str(upload.name), upload, source=Attachment.Source.UPLOAD)
+        for upload in form.cleaned_data["attachments"]
+    ]
 
 
 def _quiet(thread: Thread) -> QuietCheck | None:
@@ -273,10 +277,6 @@ def _schedule(
 ) -> tuple[ScheduledMessage | None, str]:
     if send_at is None:
         return None, "Choose the day and time to send it."
-    if form.cleaned_data["attachments"]:
-        return None, (
-            "Files are sent at once: remove them to schedule the text, or send the files now."
-        )
     try:
         scheduled = actions.schedule_message(
             thread=thread,
@@ -284,6 +284,7 @@ def _schedule(
             body=form.cleaned_data["body"],
             send_at=send_at,
             reason=reason,
+            files=_new_files(form),
         )
     except ValidationError as exc:
         return None, " ".join(exc.messages)

@@ -4,6 +4,7 @@ checked and the same headers. Against moto's S3 server on loopback, with the rea
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from hona.models import User
 from messaging import actions
@@ -90,6 +92,35 @@ def test_an_mms_file_is_kept_in_the_bucket_and_twilio_fetches_it_through_its_sig
     assert twilio.head(url.removeprefix("http://127.0.0.1:8000")).status_code == 200
     forged = url.removeprefix("http://127.0.0.1:8000")[:-4] + "AAA/"
     assert twilio.get(forged).status_code == 404
+
+
+def test_a_scheduled_file_waits_in_the_bucket_and_goes_by_mms_from_it_when_due(
+    fake_twilio: FakeTwilio,
+    bucket: Bucket,
+    thread: Thread,
+    owner: User,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    when = timezone.now() + datetime.timedelta(hours=1)
+    scheduled = actions.schedule_message(
+        thread=thread,
+        sender=owner,
+        body="For Monday",
+        send_at=when,
+        files=[actions.NewFile("id card.png", PHOTO)],
+    )
+    [key] = bucket.keys()
+    assert key.startswith(f"scheduled/{thread.organization_id}/{thread.pk}/")
+    assert stored_files(settings) == []
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.send_due_messages(now=when + datetime.timedelta(seconds=1))
+    scheduled.refresh_from_db()
+    assert scheduled.status == "sent"
+    assert bucket.keys() == [key]  # the message's attachment is the same object: no copy
+    [sent] = fake_twilio.messages
+    [url] = sent["media_urls"]
+    assert body_of(Client().get(url.removeprefix("http://127.0.0.1:8000"))) == PHOTO
 
 
 def test_a_file_in_the_bucket_is_private_and_typed_only_to_download(
