@@ -3,6 +3,7 @@
 Event names, on a firm's channel (every staff screen of the firm):
 - `thread-<id>`: a message of the thread was added or changed status (the open thread fetches
   what changed);
+- `scheduled-<id>`: the thread's scheduled messages changed (added, edited, cancelled, sent);
 - `conversations`: the firm's conversation list changed (a new thread, an order, a flag, an
   archive) and `badge`: someone's unread count may have;
 on a user's channel: `conversations` and `badge` when only that user's unread state changed; on a
@@ -25,10 +26,15 @@ def thread_changed(*, organization_id: int, thread_id: int) -> None:
 
 
 def staff_only_change(*, organization_id: int, thread_id: int) -> None:
-    """Something only staff see changed in a thread (an internal note, a scheduled message):
+    """Something only staff see was added to a thread's messages (an internal note):
     only the firm's open copies of the thread hear of it (not the list, whose order and preview
     follow the client conversation, nor the portal)."""
     live.publish(live.firm_channel(organization_id), f"thread-{thread_id}")
+
+
+def scheduled_changed(*, organization_id: int, thread_id: int) -> None:
+    """The thread's scheduled messages changed: its open copies redraw their list of them."""
+    live.publish(live.firm_channel(organization_id), f"scheduled-{thread_id}")
 
 
 def list_changed(thread: Thread) -> None:

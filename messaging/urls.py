@@ -39,6 +39,7 @@ urlpatterns = [
     path("conversations/<int:pk>/consent/", views.record_consent, name="thread-consent"),
     path("conversations/<int:pk>/export/", views.thread_export, name="thread-export"),
     path("exports/projects/<int:pk>/", views.project_export, name="project-export"),
+    path("conversations/<int:pk>/scheduled/", views.scheduled_list, name="scheduled-list"),
     path(
         "conversations/<int:pk>/scheduled/<int:scheduled_pk>/cancel/",
         views.scheduled_cancel,

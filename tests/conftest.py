@@ -3,12 +3,13 @@ from __future__ import annotations
 import itertools
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from django.urls import reverse
 
+from hona import live
 from hona.actions import create_organization, create_staff_user
 from hona.models import Organization, User
 from messaging import actions as messaging_actions
@@ -287,3 +288,21 @@ def bucket(moto_server: Any, settings: Any) -> Any:
     new = moto_server.new_bucket()
     settings.STORAGES = {**settings.STORAGES, "default": file_storage(Env(new.environment))}
     return new
+
+
+@pytest.fixture
+def heard(settings: Any) -> Iterator[dict[str, list[str]]]:
+    """What the in-process channel carries, by channel (the embedded default: no REDIS_URL)."""
+    settings.REDIS_URL = ""
+    got: dict[str, list[str]] = {}
+    tokens: list[int] = []
+
+    def listen(channel: str) -> list[str]:
+        names = got.setdefault(channel, [])
+        tokens.append(live.hub().add([channel], names.append))
+        return names
+
+    got["listen"] = listen  # type: ignore[assignment]
+    yield got
+    for token in tokens:
+        live.hub().remove(token)

@@ -3,11 +3,13 @@ down the page says it is reconnecting, polls slowly, and catches up once it is b
 
 from __future__ import annotations
 
+import datetime
 import re
 import time
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, Request, Route, expect
 
 from hona.models import User
@@ -100,3 +102,27 @@ def test_the_client_portal_shows_the_firms_reply_without_asking(
     expect(page.locator("#message-list")).to_contain_text(
         "Your hearing moved to Tuesday.", timeout=1_500
     )
+
+
+def test_scheduled_messages_written_elsewhere_appear_but_never_under_an_open_edit(
+    page: Page, live_server: Any, owner: User, thread: Thread
+) -> None:
+    sign_in(page, live_server, "owner")
+    open_thread(page, live_server, thread)
+    expect(page.locator("body")).to_have_attribute("data-live", "up")
+    scheduled = page.locator("#scheduled-list")
+    expect(scheduled).to_be_hidden()
+    when = timezone.now() + datetime.timedelta(days=1)
+    # Another screen (a colleague, a second tab) schedules one: this one shows it.
+    actions.schedule_message(thread=thread, sender=owner, body="Bring your ID.", send_at=when)
+    expect(scheduled).to_contain_text("Bring your ID.", timeout=1_500)
+
+    scheduled.get_by_text("Edit", exact=True).click()
+    editing = scheduled.get_by_label("Message")
+    editing.fill("Bring your ID and the letter.")
+    actions.schedule_message(thread=thread, sender=owner, body="See you at 9.", send_at=when)
+    time.sleep(1)
+    expect(editing).to_have_value("Bring your ID and the letter.")  # nothing typed is lost
+    scheduled.get_by_role("button", name="Save").click()
+    expect(scheduled).to_contain_text("Bring your ID and the letter.")
+    expect(scheduled).to_contain_text("See you at 9.")  # the save brought the list up to date

@@ -21,24 +21,6 @@ from tests.conftest import receive
 from tests.sse import EventStream
 
 
-@pytest.fixture
-def heard(settings: Any) -> Iterator[dict[str, list[str]]]:
-    """What the in-process channel carries, by channel (the embedded default: no REDIS_URL)."""
-    settings.REDIS_URL = ""
-    got: dict[str, list[str]] = {}
-    tokens: list[int] = []
-
-    def listen(channel: str) -> list[str]:
-        names = got.setdefault(channel, [])
-        tokens.append(live.hub().add([channel], names.append))
-        return names
-
-    got["listen"] = listen  # type: ignore[assignment]
-    yield got
-    for token in tokens:
-        live.hub().remove(token)
-
-
 def test_a_client_message_is_announced_to_its_firm_once_committed(
     heard: Any,
     thread: Thread,

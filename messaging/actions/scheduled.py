@@ -92,7 +92,7 @@ def schedule_message(
         stored.save()
     _count(thread.pk, +1)
     thread.pending_scheduled += 1
-    live.staff_only_change(organization_id=thread.organization_id, thread_id=thread.pk)
+    live.scheduled_changed(organization_id=thread.organization_id, thread_id=thread.pk)
     return scheduled
 
 
@@ -117,6 +117,7 @@ def edit_scheduled(
     locked.send_at = send_at
     locked.reason = ScheduledMessage.Reason.CHOSEN
     locked.save(update_fields=["body", "send_at", "reason", "updated_at"])
+    live.scheduled_changed(organization_id=locked.organization_id, thread_id=locked.thread_id)
     return locked
 
 
@@ -127,10 +128,12 @@ def cancel_scheduled(*, scheduled: ScheduledMessage, user: User) -> ScheduledMes
     locked.cancelled_by = user
     locked.save(update_fields=["status", "cancelled_by", "updated_at"])
     _count(locked.thread_id, -1)
+    live.scheduled_changed(organization_id=locked.organization_id, thread_id=locked.thread_id)
     return locked
 
 
 def _count(thread_id: int, change: int) -> None:
+    """The thread's number of pending scheduled messages (the thread page reads them only then)."""
     Thread.objects.filter(pk=thread_id).update(
         pending_scheduled=Greatest(F("pending_scheduled") + change, 0)
     )
@@ -179,7 +182,7 @@ def _send_one(scheduled: ScheduledMessage) -> None:
         scheduled.status = ScheduledMessage.Status.FAILED
         scheduled.failure = reason[:300]
         scheduled.save(update_fields=["status", "failure", "updated_at"])
-        _count(scheduled.thread_id, -1)
+        _done(scheduled)
         _tell_author(scheduled, reason)
         return
     finally:
@@ -188,7 +191,13 @@ def _send_one(scheduled: ScheduledMessage) -> None:
     scheduled.status = ScheduledMessage.Status.SENT
     scheduled.message = message
     scheduled.save(update_fields=["status", "message", "updated_at"])
+    _done(scheduled)
+
+
+def _done(scheduled: ScheduledMessage) -> None:
+    """It left the pending list: sent or failed."""
     _count(scheduled.thread_id, -1)
+    live.scheduled_changed(organization_id=scheduled.organization_id, thread_id=scheduled.thread_id)
 
 
 def _as_new_file(stored: ScheduledFile) -> uploads.NewFile:

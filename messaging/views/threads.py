@@ -412,6 +412,24 @@ def _scheduled_of(
     return thread, scheduled
 
 
+@never_cache
+@login_required
+@require_GET
+def scheduled_list(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The thread's scheduled messages as they stand: what an open screen fetches when they
+    change elsewhere (another screen, a colleague, beat sending one)."""
+    thread = queries.get_thread_for_user(request.user, pk)
+    return render(
+        request,
+        "messaging/conversations.html#scheduled-list",
+        {
+            "thread": thread,
+            "contact": thread.contact,
+            "scheduled": queries.scheduled_for_thread(thread),
+        },
+    )
+
+
 @login_required
 @require_POST
 def scheduled_cancel(request: AuthenticatedHttpRequest, pk: int, scheduled_pk: int) -> HttpResponse:

@@ -699,6 +699,14 @@
 
   /* htmx responses that need a hand --------------------------------------------------------- */
 
+  // The scheduled messages redraw when they change elsewhere, but never under an edit that is
+  // open here (its text would be lost); the next change, or a reconnect, brings them then.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var list = event.detail.elt;
+    if (!list || !list.matches || !list.matches("[data-scheduled-live]")) return;
+    if (list.querySelector("details[open]")) event.preventDefault();
+  });
+
   document.addEventListener("htmx:beforeSwap", function (event) {
     var detail = event.detail;
     var status = detail.xhr && detail.xhr.status;

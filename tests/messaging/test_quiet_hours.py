@@ -14,6 +14,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from hona import live
 from hona.models import Organization, User
 from messaging import actions
 from messaging.models import Contact, Message, ScheduledMessage, Thread
@@ -334,3 +335,45 @@ def test_every_new_firm_asks_between_nine_pm_and_eight_am(db: None) -> None:
     firm = create_organization(name="New Law", sms_number="+18885550777")
     assert firm.quiet_hours_on
     assert (firm.quiet_hours_start, firm.quiet_hours_end) == (datetime.time(21), datetime.time(8))
+
+
+def test_every_change_to_a_scheduled_message_redraws_the_list_on_the_firms_other_screens(
+    client: Client,
+    thread: Thread,
+    owner: User,
+    colleague: User,
+    outsider: User,
+    memory_sms: list[Any],
+    heard: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    firm = heard["listen"](live.firm_channel(thread.organization_id))
+    event = f"scheduled-{thread.pk}"
+    when = timezone.now() + datetime.timedelta(hours=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = actions.schedule_message(thread=thread, sender=owner, body="First", send_at=when)
+        second = actions.schedule_message(thread=thread, sender=owner, body="Second", send_at=when)
+    assert firm.count(event) == 2
+    # A colleague's open thread fetches the list as it stands now.
+    client.force_login(colleague)
+    listed = client.get(f"/conversations/{thread.pk}/scheduled/", headers=HTMX)
+    assert "First" in listed.text and "Second" in listed.text
+    assert listed["Cache-Control"].startswith("max-age=0")
+
+    firm.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.edit_scheduled(scheduled=first, user=owner, body="First, moved", send_at=when)
+        actions.cancel_scheduled(scheduled=second, user=owner)
+    assert firm.count(event) == 2
+    listed = client.get(f"/conversations/{thread.pk}/scheduled/", headers=HTMX)
+    assert "First, moved" in listed.text and "Second" not in listed.text
+
+    firm.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.send_due_messages(now=when + datetime.timedelta(minutes=1))
+    assert event in firm
+    listed = client.get(f"/conversations/{thread.pk}/scheduled/", headers=HTMX)
+    assert "First, moved" not in listed.text and "hidden" in listed.text
+
+    client.force_login(outsider)
+    assert client.get(f"/conversations/{thread.pk}/scheduled/").status_code == 404
