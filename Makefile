@@ -42,9 +42,11 @@ seed: install
 serve: install
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(DEV_LINKS) $(PY) manage.py runserver $(HOST):$(PORT)
 
-## test: the whole suite (SQLite by default; PostgreSQL and Redis when DATABASE_URL / REDIS_URL say so)
+## test: the whole suite (SQLite by default; PostgreSQL and Redis when DATABASE_URL / REDIS_URL say so),
+## on two pytest-xdist workers (TEST_WORKERS=0 runs it in one process)
+TEST_WORKERS ?= 2
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup) $(PYTEST_ARGS)
 
 ## lock: compile requirements/ again from pyproject.toml, keeping every locked version that still fits;
 ## `make lock UPGRADE=celery` moves one package (several: UPGRADE="celery kombu"), `UPGRADE=all` all

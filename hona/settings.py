@@ -145,6 +145,22 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis: the Celery broker and the cache. Without it, tasks run in-process and the cache is local.
 REDIS_URL = env.url("REDIS_URL", default=None, schemes=["redis", "rediss", "unix"])
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # `make test` runs two test workers
+if (
+    REDIS_URL
+    and REDIS_URL.startswith("redis")
+    and _XDIST_WORKER.startswith("gw")
+    and os.environ.get("HONA_REDIS_OF_WORKER") != _XDIST_WORKER
+):
+    # Each has its own PostgreSQL test database (pytest-django) and, from here, its own Redis
+    # database: queues, rate limits and live channels (named by the number) never meet. The
+    # processes a test starts (workers, gunicorn) inherit both variables, so they land on the
+    # same database and never move it again.
+    _redis = urlsplit(REDIS_URL)
+    _number = (int(_redis.path.strip("/") or 0) + int(_XDIST_WORKER[2:])) % 16
+    REDIS_URL = _redis._replace(path=f"/{_number}").geturl()
+    os.environ["REDIS_URL"] = REDIS_URL
+    os.environ["HONA_REDIS_OF_WORKER"] = _XDIST_WORKER
 # A Redis that stops answering without closing the connection (a hung process, a lost route)
 # must not hold a request: every call gives up after a few seconds and the caller carries on
 # (rate limits fail open, tasks are left to the sweepers), and a publish is tried twice at most.

@@ -108,10 +108,10 @@ class Audit:
         # can swap a bubble in again (the stored reply in place of the one being sent) just
         # after, so wait until a moment passes with nothing fading.
         for _ in range(20):
-            page.evaluate(f"() => Promise.all({FADING}.map((a) => a.finished))")
-            page.wait_for_timeout(150)
             if not page.evaluate(f"() => {FADING}.length"):
                 break
+            page.evaluate(f"() => Promise.all({FADING}.map((a) => a.finished))")
+            page.wait_for_timeout(150)
         if not page.evaluate("() => typeof window.axe !== 'undefined'"):
             # Through the DevTools protocol, which the page's Content-Security-Policy leaves alone.
             page.evaluate(AXE + "\n;true")
