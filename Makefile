@@ -10,7 +10,7 @@ PORT ?= 8000
 LINK_HOST := $(if $(filter 0.0.0.0 0,$(HOST)),127.0.0.1,$(HOST))
 DEV_LINKS := PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://$(LINK_HOST):$(PORT)}
 
-.PHONY: run serve install lock migrate seed test test-fast check lint format bench worker beat clean
+.PHONY: run serve install lock migrate seed test check lint format bench worker beat clean
 
 ## run: set everything up (virtualenv, install, migrate, demo data) and serve on http://$(HOST):$(PORT)
 run: install migrate seed serve

@@ -367,20 +367,49 @@ def with_details(messages: list[Message]) -> list[Message]:
     return messages
 
 
-def message_page(thread: Thread, *, before: str | None = None) -> Page[Message]:
-    """The latest messages of a thread (or those before a cursor), returned oldest first."""
+# How far back a link to one message (a mention's notification) may open the thread: from that
+# message to the latest, when they are no more than this many.
+MESSAGES_REACH = 500
+
+
+def message_page(
+    thread: Thread, *, before: str | None = None, reaching: int | None = None
+) -> Page[Message]:
+    """The latest messages of a thread (or those before a cursor), returned oldest first.
+
+    `reaching`: a message of the thread that must be on the page (a link to it): when it is
+    older than the latest page, the page runs from it to the latest (up to MESSAGES_REACH)."""
     messages = _messages_with_details(thread)
     position = _decode_cursor(before)
     if position is not None:
         moment, pk = position
         messages = messages.filter(Q(created_at__lt=moment) | Q(created_at=moment, pk__lt=pk))
-    rows = with_details(list(messages.order_by("-created_at", "-pk")[: MESSAGES_PAGE + 1]))
+    rows = list(messages.order_by("-created_at", "-pk")[: MESSAGES_PAGE + 1])
     earlier = None
     if len(rows) > MESSAGES_PAGE:
         rows = rows[:MESSAGES_PAGE]
         earlier = _encode_cursor(rows[-1].created_at, rows[-1].pk)
+        if reaching is not None and all(row.pk != reaching for row in rows):
+            rows, earlier = _reaching(messages, reaching, rows, earlier)
+    rows = with_details(rows)
     rows.reverse()
     return Page(rows, earlier)
+
+
+def _reaching(
+    messages: QuerySet[Message], pk: int, rows: list[Message], earlier: str
+) -> tuple[list[Message], str | None]:
+    """The thread's messages from message `pk` to the latest, newest first, and the cursor
+    before it; the latest page as it was when `pk` is not the thread's or is too far back."""
+    target = messages.filter(pk=pk).values_list("created_at", flat=True).first()
+    if target is None:
+        return rows, earlier
+    since = Q(created_at__gt=target) | Q(created_at=target, pk__gte=pk)
+    reached = list(messages.filter(since).order_by("-created_at", "-pk")[:MESSAGES_REACH])
+    if not reached or reached[-1].pk != pk:
+        return rows, earlier
+    before = messages.filter(Q(created_at__lt=target) | Q(created_at=target, pk__lt=pk))
+    return reached, _encode_cursor(target, pk) if before.exists() else None
 
 
 def messages_changed_since(thread: Thread, since: datetime.datetime) -> list[Message]:

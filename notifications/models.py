@@ -117,7 +117,7 @@ class Notification(models.Model):
             return reverse("notifications:unread-list")
         path = reverse("messaging:thread-detail", args=[self.thread_id])
         if self.kind == self.Kind.MENTIONED and self.message_id:
-            path += f"#message-{self.message_id}"
+            path += f"?message={self.message_id}#message-{self.message_id}"
         return path
 
 

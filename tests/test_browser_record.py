@@ -6,12 +6,14 @@ thread menu's evidence export, which verifies."""
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 import pytest
 from playwright.sync_api import FilePayload, Page, expect
 
 from hona.models import Organization, User
+from messaging import actions
 from messaging.models import Message, Thread
 from messaging.sms import MemoryBackend
 from notifications.models import Notification
@@ -88,6 +90,22 @@ def test_a_note_with_a_mention_is_written_from_the_composer_and_never_sent(
     expect(page.get_by_role("radio", name="Message", exact=True)).to_be_checked()
     expect(page.get_by_role("button", name="Send", exact=True)).to_be_visible()
     expect(page.get_by_label("Message to Jane Doe")).to_be_visible()
+
+
+def test_a_mention_notification_opens_the_thread_at_its_note_however_far_back(
+    page: Page, live_server: Any, firm: Organization, owner: User, make_user: Any, thread: Thread
+) -> None:
+    dana = make_user(firm, "dana", first_name="Dana", last_name="Reyes")
+    note = actions.write_note(thread=thread, author=owner, body="@dana call about the old offer")
+    for n in range(60):
+        receive(thread, f"Later message {n}")
+    notice = Notification.objects.get(user=dana)
+    sign_in(page, live_server, "dana")
+    page.goto(live_server.url + notice.get_absolute_url())
+    linked = page.locator(f"#message-{note.pk}")
+    expect(linked).to_have_class(re.compile(r"\bmessage-linked\b"))
+    expect(linked).to_be_in_viewport()
+    expect(page.locator("#message-list li.message", has_text="Later message 59")).to_have_count(1)
 
 
 @pytest.mark.parametrize("width", [1366, 390])

@@ -44,7 +44,9 @@ from projects.models import Project
 
 
 def _thread_context(request: AuthenticatedHttpRequest, thread: Thread) -> dict[str, Any]:
-    page = queries.message_page(thread)
+    # ?message=: a link to one message (a mention's notification): the page reaches back to it.
+    wanted = request.GET.get("message", "")
+    page = queries.message_page(thread, reaching=int(wanted) if wanted.isdigit() else None)
     return {
         "thread": thread,
         "contact": thread.contact,

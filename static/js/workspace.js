@@ -620,7 +620,17 @@
         list.honaKnown[li.id] = true;
       });
     }
-    scrollToBottom(scroller);
+    // A link to one message (a mention, a note found by search): show it, not the bottom.
+    var linked = /^#message-\d+$/.test(window.location.hash)
+      ? scroller.querySelector(window.location.hash)
+      : null;
+    if (linked) {
+      linked.classList.add("message-linked");
+      linked.scrollIntoView({ block: "center" });
+      scroller.honaStick = false;
+    } else {
+      scrollToBottom(scroller);
+    }
   }
 
   // The live update and a send can both deliver the same message: keep the first copy.

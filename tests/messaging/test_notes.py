@@ -174,7 +174,7 @@ def test_mentions_tell_each_colleague_once_by_their_settings_with_a_link_to_the_
     [notice] = Notification.objects.all()  # colleague wants neither; owner wrote it
     assert notice.user == dana and notice.kind == "mentioned" and notice.read_at is None
     assert notice.title == f"{owner.name} mentioned you in a note on Jane Doe"
-    link = f"/conversations/{thread.pk}/#message-{note.pk}"
+    link = f"/conversations/{thread.pk}/?message={note.pk}#message-{note.pk}"
     assert notice.get_absolute_url() == link
     [email] = mail.outbox
     assert email.to == ["dana@firm.example"] and link in email.body
@@ -251,7 +251,7 @@ def test_search_finds_notes_and_links_to_each(
     actions.write_note(thread=theirs, author=outsider, body="Settlement offer elsewhere")
     html = signed_in.get(reverse("messaging:conversation-list"), {"q": "settlement"}).text
     assert "Internal notes with “settlement”" in html
-    assert f'href="/conversations/{thread.pk}/#message-{note.pk}"' in html
+    assert f'href="/conversations/{thread.pk}/?message={note.pk}#message-{note.pk}"' in html
     assert "Settlement offer is 40k" in html and "elsewhere" not in html  # only the firm's own
     assert (
         "Internal notes with"
@@ -263,3 +263,23 @@ def test_write_note_refuses_an_author_from_another_firm(thread: Thread, outsider
     with pytest.raises(ValidationError, match="another firm"):
         actions.write_note(thread=thread, author=outsider, body="hi")
     assert not Message.objects.exists()
+
+
+def test_a_link_to_a_note_far_back_opens_the_thread_from_that_note_to_the_latest(
+    signed_in: Client, firm: Organization, thread: Thread, owner: User, make_contact: Any
+) -> None:
+    other_thread = make_contact(firm, "Sam Other").thread
+    note = actions.write_note(thread=thread, author=owner, body="@dana the old settlement note")
+    for n in range(60):
+        receive(thread, f"Later message {n}")
+    latest = signed_in.get(thread_url(thread)).text
+    assert "the old settlement note" not in latest  # beyond the latest fifty
+    linked = signed_in.get(thread_url(thread), {"message": note.pk}).text
+    assert f'id="message-{note.pk}"' in linked
+    assert "Later message 0" in linked and "Later message 59" in linked
+    assert "Load earlier" not in linked  # the note was the thread's first message
+    # Another thread's message, or nonsense, leaves the latest page as it is.
+    elsewhere = receive(other_thread, "Not this thread's")
+    for value in (str(elsewhere.pk), "abc"):
+        page = signed_in.get(thread_url(thread), {"message": value}).text
+        assert "the old settlement note" not in page and "Later message 59" in page
