@@ -42,11 +42,20 @@ seed: install
 serve: install
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(DEV_LINKS) $(PY) manage.py runserver $(HOST):$(PORT)
 
-## test: the whole suite (SQLite by default; PostgreSQL and Redis when DATABASE_URL / REDIS_URL say so),
-## on two pytest-xdist workers (TEST_WORKERS=0 runs it in one process)
+## test: the whole suite (SQLite by default; PostgreSQL and Redis when DATABASE_URL / REDIS_URL say so):
+## everything but the `worker` tests on two pytest-xdist workers, then the `worker` tests (real
+## Celery workers, gunicorn, faults: they time what processes do) alone; TEST_WORKERS=0: one process
 TEST_WORKERS ?= 2
+PASSED_OR_NONE = { code=$$?; [ $$code -eq 5 ] || status=$$code; }
 test: install
-	$(PY) -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup) $(PYTEST_ARGS)
+ifeq ($(TEST_WORKERS),0)
+	$(PY) -m pytest $(PYTEST_ARGS)
+else
+	@status=0; \
+	$(PY) -m pytest -n $(TEST_WORKERS) -m "not bench and not worker" $(PYTEST_ARGS) || $(PASSED_OR_NONE); \
+	$(PY) -m pytest -m "worker and not bench" $(PYTEST_ARGS) || $(PASSED_OR_NONE); \
+	exit $$status
+endif
 
 ## lock: compile requirements/ again from pyproject.toml, keeping every locked version that still fits;
 ## `make lock UPGRADE=celery` moves one package (several: UPGRADE="celery kombu"), `UPGRADE=all` all

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from hona.models import User
-from messaging.models import Attachment, Message, ScheduledMessage
+from messaging.models import Attachment, ExportRecord, Message, ScheduledMessage
 
 
 @dataclass(frozen=True)
@@ -62,9 +62,29 @@ class ScheduledMessageFailed:
     reason: str
 
 
-Event = MessageRecorded | AttachmentStored | MessageFailed | NoteWritten | ScheduledMessageFailed
+@dataclass(frozen=True)
+class ExportFinished:
+    """An evidence export someone asked for is ready to download, or could not be built."""
+
+    export: ExportRecord
+
+
+Event = (
+    MessageRecorded
+    | AttachmentStored
+    | MessageFailed
+    | NoteWritten
+    | ScheduledMessageFailed
+    | ExportFinished
+)
 E = TypeVar(
-    "E", MessageRecorded, AttachmentStored, MessageFailed, NoteWritten, ScheduledMessageFailed
+    "E",
+    MessageRecorded,
+    AttachmentStored,
+    MessageFailed,
+    NoteWritten,
+    ScheduledMessageFailed,
+    ExportFinished,
 )
 
 _handlers: dict[type[Any], list[Callable[[Any], None]]] = defaultdict(list)

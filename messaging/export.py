@@ -10,36 +10,34 @@ says "redacted by support on …" where its text was, never a silent gap. Each e
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import io
 import json
+import logging
 import tempfile
 import zipfile
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
+from django.core.files import File
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from hona.models import Organization, User
-from messaging import export_verify
+from hona.queueing import enqueue_on_commit
+from messaging import events, export_verify, tasks
 from messaging.models import ConsentEvent, ExportRecord, Message, Thread
 from projects.models import Project
 
+logger = logging.getLogger(__name__)
+
 VERIFY_SOURCE = Path(export_verify.__file__).read_text(encoding="utf-8")
-
-
-@dataclass(frozen=True)
-class Export:
-    filename: str
-    file: Any  # a temporary file, positioned at its start
-    size: int
-    record: ExportRecord
 
 
 def _iso(moment: datetime.datetime | None) -> str | None:
@@ -152,10 +150,11 @@ def _consent(organization: Organization, contact_ids: set[int]) -> list[dict[str
 
 
 @transaction.atomic
-def build_export(
+def start_export(
     *, user: User, thread: Thread | None = None, project: Project | None = None
-) -> Export:
-    """The ZIP for one thread or one project, written to a temporary file, and its audit row."""
+) -> ExportRecord:
+    """Ask for the ZIP of one thread or one project: its audit row now, the ZIP from a task
+    (`build_export`) once this commits. Whoever asked is told when it is ready."""
     organization = user.organization
     if organization is None:
         raise PermissionError("Only a firm's staff can export.")
@@ -163,71 +162,110 @@ def build_export(
     if scope is None or scope.organization_id != organization.pk:
         raise PermissionError("That belongs to another firm.")
     now = timezone.now()
-    spool = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)  # noqa: SIM115 - returned
-    entries: list[dict[str, Any]] = []
-    contact_ids: set[int] = set()
-    with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for message in _messages(organization, thread=thread, project=project):
-            contact_ids.add(message.thread.contact_id)
-            entries.append(_entry(message, _files(message, archive)))
-        linked = export_verify.chain(entries)
-        head = linked[-1]["hash"] if linked else export_verify.GENESIS
-        consent = _consent(organization, contact_ids)
-        title = (
-            f"{thread.contact.name} — conversation" if thread is not None else f"{project.name}"  # type: ignore[union-attr]
-        )
-        pdf = transcript_pdf(
-            organization=organization,
-            title=title,
-            project=project or (thread.current_project if thread else None),
-            entries=linked,
-            consent=consent,
-            head=head,
-            exported_by=user,
-            exported_at=now,
-        )
-        archive.writestr("transcript.pdf", pdf)
-        manifest = {
-            "format": export_verify.FORMAT,
-            "exported_at": _iso(now),
-            "exported_by": user.name,
-            "firm": {
-                "name": organization.name,
-                "number": organization.sms_number,
-                "zone": organization.timezone,
-            },
-            "scope": {
-                "thread": thread.pk if thread else None,
-                "project": project.pk if project else None,
-                "title": title,
-            },
-            "messages": linked,
-            "consent": consent,
-            "chain_head": head,
-            "transcript": {"path": "transcript.pdf", "sha256": hashlib.sha256(pdf).hexdigest()},
-        }
-        archive.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
-        archive.writestr("verify_export.py", VERIFY_SOURCE)
-    size = spool.tell()
-    spool.seek(0)
-    digest = hashlib.sha256()
-    for block in iter(lambda: spool.read(1024 * 1024), b""):
-        digest.update(block)
-    spool.seek(0)
     stamp = timezone.localtime(now).strftime("%Y%m%d-%H%M")
-    filename = f"hona-export-{'thread' if thread else 'project'}-{scope.pk}-{stamp}.zip"
     record = ExportRecord.objects.create(
         organization=organization,
         exported_by=user,
         thread=thread,
         project=project,
-        message_count=len(linked),
-        chain_head=head,
-        sha256=digest.hexdigest(),
-        filename=filename,
+        status=ExportRecord.Status.BUILDING,
+        filename=f"hona-export-{'thread' if thread else 'project'}-{scope.pk}-{stamp}.zip",
         created_at=now,
     )
-    return Export(filename=filename, file=spool, size=size, record=record)
+    enqueue_on_commit(tasks.build_export, record.pk)
+    return record
+
+
+def build_export(record: ExportRecord) -> None:
+    """Write the export's ZIP into storage (through a temporary file: never whole in memory
+    beyond 32 MB) and mark it ready, or failed with the reason; then tell whoever asked."""
+    if record.status != ExportRecord.Status.BUILDING:
+        return  # a task delivered twice: built already
+    try:
+        with _zip_of(record) as (spool, linked, head):
+            record.file.save(record.filename, File(spool), save=False)
+            record.size = record.file.size
+            record.message_count = len(linked)
+            record.chain_head = head
+            record.status = ExportRecord.Status.READY
+    except Exception as error:
+        logger.exception("Export %s could not be built", record.pk)
+        record.status = ExportRecord.Status.FAILED
+        record.failure = f"It could not be prepared ({type(error).__name__}). Try again."[:300]
+    record.finished_at = timezone.now()
+    record.save(
+        update_fields=[
+            "file", "size", "message_count", "chain_head", "sha256", "status", "failure",
+            "finished_at",
+        ]
+    )  # fmt: skip
+    events.publish(events.ExportFinished(export=record))
+
+
+@contextlib.contextmanager
+def _zip_of(record: ExportRecord) -> Iterator[tuple[Any, list[dict[str, Any]], str]]:
+    organization = record.organization
+    thread, project, user, now = (
+        record.thread,
+        record.project,
+        record.exported_by,
+        record.created_at,
+    )
+    entries: list[dict[str, Any]] = []
+    contact_ids: set[int] = set()
+    with tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024) as spool:
+        with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for message in _messages(organization, thread=thread, project=project):
+                contact_ids.add(message.thread.contact_id)
+                entries.append(_entry(message, _files(message, archive)))
+            linked = export_verify.chain(entries)
+            head = linked[-1]["hash"] if linked else export_verify.GENESIS
+            consent = _consent(organization, contact_ids)
+            title = (
+                f"{thread.contact.name} — conversation" if thread is not None else f"{project.name}"  # type: ignore[union-attr]
+            )
+            pdf = transcript_pdf(
+                organization=organization,
+                title=title,
+                project=project or (thread.current_project if thread else None),
+                entries=linked,
+                consent=consent,
+                head=head,
+                exported_by=user,
+                exported_at=now,
+            )
+            archive.writestr("transcript.pdf", pdf)
+            manifest = {
+                "format": export_verify.FORMAT,
+                "exported_at": _iso(now),
+                "exported_by": user.name,
+                "firm": {
+                    "name": organization.name,
+                    "number": organization.sms_number,
+                    "zone": organization.timezone,
+                },
+                "scope": {
+                    "thread": thread.pk if thread else None,
+                    "project": project.pk if project else None,
+                    "title": title,
+                },
+                "messages": linked,
+                "consent": consent,
+                "chain_head": head,
+                "transcript": {
+                    "path": "transcript.pdf",
+                    "sha256": hashlib.sha256(pdf).hexdigest(),
+                },
+            }
+            archive.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
+            archive.writestr("verify_export.py", VERIFY_SOURCE)
+        spool.seek(0)
+        digest = hashlib.sha256()
+        for block in iter(lambda: spool.read(1024 * 1024), b""):
+            digest.update(block)
+        record.sha256 = digest.hexdigest()
+        spool.seek(0)
+        yield spool, linked, head
 
 
 # The transcript -----------------------------------------------------------------------------------

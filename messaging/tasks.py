@@ -105,3 +105,18 @@ def remove_stored_files(self: Any, names: list[str]) -> None:
             storage.delete(name)
     except OSError as error:
         retry(self, error)
+
+
+@shared_task(acks_late=True)
+def build_export(export_id: int) -> None:
+    """Build an evidence export someone asked for (messaging.export), once."""
+    from messaging.export import build_export as build
+    from messaging.models import ExportRecord
+
+    record = (
+        ExportRecord.objects.select_related("organization", "exported_by", "thread__contact")
+        .filter(pk=export_id)
+        .first()
+    )
+    if record is not None:
+        build(record)

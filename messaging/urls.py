@@ -39,6 +39,8 @@ urlpatterns = [
     path("conversations/<int:pk>/consent/", views.record_consent, name="thread-consent"),
     path("conversations/<int:pk>/export/", views.thread_export, name="thread-export"),
     path("exports/projects/<int:pk>/", views.project_export, name="project-export"),
+    path("exports/<int:pk>/", views.export_detail, name="export-detail"),
+    path("exports/<int:pk>/download/", views.export_download, name="export-download"),
     path("conversations/<int:pk>/scheduled/", views.scheduled_list, name="scheduled-list"),
     path(
         "conversations/<int:pk>/scheduled/<int:scheduled_pk>/cancel/",

@@ -10,7 +10,7 @@ from django.utils import timezone
 from hona.models import User
 from hona.queueing import enqueue_on_commit
 from hona.text import one_line
-from messaging.models import Message, ScheduledMessage
+from messaging.models import ExportRecord, Message, ScheduledMessage
 from notifications import tasks
 from notifications.models import Notification, NotificationSettings
 
@@ -60,6 +60,37 @@ def notify_scheduled_failure(*, scheduled: ScheduledMessage, reason: str) -> Not
     if notification.email == Notification.Email.PENDING:
         enqueue_on_commit(tasks.email_notification, notification.pk)
     return notification
+
+
+def notify_export_finished(*, export: ExportRecord) -> Notification:
+    """Tell whoever asked for an evidence export that it is ready (or why it is not)."""
+    user = export.exported_by
+    ready = export.status == ExportRecord.Status.READY
+    what = export.title
+    notification = Notification.objects.create(
+        user=user,
+        kind=Notification.Kind.EXPORT,
+        export=export,
+        title=f"Your evidence export of {what} is ready"
+        if ready
+        else (f"Your evidence export of {what} could not be prepared"),
+        body=f"{export.message_count} messages. Download it from its page."
+        if ready
+        else export.failure,
+        email=Notification.Email.PENDING
+        if settings_for(user).failure_emails and user.email and not ready
+        else Notification.Email.NONE,
+    )
+    if notification.email == Notification.Email.PENDING:
+        enqueue_on_commit(tasks.email_notification, notification.pk)
+    return notification
+
+
+def mark_export_notices_read(*, user: User, export: ExportRecord) -> None:
+    """They opened the export's page: its "ready" notice has done its job."""
+    Notification.objects.filter(user=user, export=export, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
 
 
 def mark_notification_read(*, user: User, notification_id: int) -> bool:

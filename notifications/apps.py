@@ -15,3 +15,4 @@ class NotificationsConfig(AppConfig):
         events.subscribe(
             events.ScheduledMessageFailed, handlers.tell_author_their_scheduled_message_failed
         )
+        events.subscribe(events.ExportFinished, handlers.tell_who_asked_their_export_is_done)

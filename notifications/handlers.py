@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from messaging.events import MessageFailed, MessageRecorded, NoteWritten, ScheduledMessageFailed
+from messaging.events import (
+    ExportFinished,
+    MessageFailed,
+    MessageRecorded,
+    NoteWritten,
+    ScheduledMessageFailed,
+)
 from notifications.actions import (
     notify_delivery_failure,
+    notify_export_finished,
     notify_mentions,
     notify_scheduled_failure,
 )
@@ -28,3 +35,7 @@ def tell_mentioned_colleagues(event: NoteWritten) -> None:
 
 def tell_author_their_scheduled_message_failed(event: ScheduledMessageFailed) -> None:
     notify_scheduled_failure(scheduled=event.scheduled, reason=event.reason)
+
+
+def tell_who_asked_their_export_is_done(event: ExportFinished) -> None:
+    notify_export_finished(export=event.export)

@@ -60,6 +60,7 @@ class Notification(models.Model):
         CMS_FAILED = "cms_failed", "Not filed to the CMS"
         DOCUMENTS_NOT_SENT = "documents_not_sent", "Documents from the CMS not sent"
         MENTIONED = "mentioned", "Mentioned in an internal note"
+        EXPORT = "export", "Evidence export"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -70,6 +71,9 @@ class Notification(models.Model):
     )
     message = models.ForeignKey(
         "messaging.Message", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    export = models.ForeignKey(
+        "messaging.ExportRecord", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
 
     class Email(models.TextChoices):
@@ -112,7 +116,10 @@ class Notification(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        """Where the notice leads: its thread, at the note that mentions them; or the list."""
+        """Where the notice leads: its thread, at the note that mentions them; an export's
+        page; or the list."""
+        if self.export_id:
+            return reverse("messaging:export-detail", args=[self.export_id])
         if not self.thread_id:
             return reverse("notifications:unread-list")
         path = reverse("messaging:thread-detail", args=[self.thread_id])

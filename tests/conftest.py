@@ -28,16 +28,6 @@ CHROMIUM_ARGS = [
 _numbers = itertools.count(1)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """`make test` runs on two pytest-xdist workers (`--dist loadgroup`). The tests that start
-    real processes (Celery workers, gunicorn, a stream server: marked `worker`) and time what
-    they do all run on one of them, one after another, never two at once: each has the
-    machine's other core to itself at most, as in the serial run they were tuned on."""
-    for item in items:
-        if item.get_closest_marker("worker"):
-            item.add_marker(pytest.mark.xdist_group("processes"))
-
-
 @pytest.fixture(autouse=True)
 def _plain_static_storage(settings: Any, tmp_path: Any) -> None:
     """Production settings use the hashed manifest, which needs collectstatic; tests don't."""

@@ -3,7 +3,12 @@ render. The client portal is in messaging.portal_views, Twilio's webhooks in mes
 
 from messaging.views.contacts import contact_edit
 from messaging.views.conversations import conversation_list, new_conversation
-from messaging.views.exports import project_export, thread_export
+from messaging.views.exports import (
+    export_detail,
+    export_download,
+    project_export,
+    thread_export,
+)
 from messaging.views.files import (
     attachment_download,
     cms_file,
@@ -46,6 +51,8 @@ __all__ = [
     "conversation_list",
     "download",
     "earlier_messages",
+    "export_detail",
+    "export_download",
     "media",
     "new_conversation",
     "portal_link",

@@ -20,13 +20,18 @@ from messaging.links import InvalidLink, read_cms_file_token, read_download_toke
 from messaging.models import Attachment, ScheduledFile
 
 
-class StoredFile(Protocol):
-    """A file row: an attachment, or a file of a message not sent yet."""
+class Stored(Protocol):
+    """A row with a stored file: an attachment, a scheduled message's file, an export."""
 
     @property
     def file(self) -> FieldFile: ...
     @property
     def filename(self) -> str: ...
+
+
+class StoredFile(Stored, Protocol):
+    """A file of a message: an attachment, or one of a message not sent yet."""
+
     @property
     def content_type(self) -> str: ...
 
@@ -98,7 +103,7 @@ def cms_file(request: HttpRequest, token: str) -> FileResponse:
 
 
 def stored_file_response(
-    attachment: StoredFile, *, as_attachment: bool, content_type: str
+    attachment: Stored, *, as_attachment: bool, content_type: str
 ) -> FileResponse:
     """The file streamed from storage (local disk or the bucket) as it is read, never whole.
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import subprocess
 import sys
 import zipfile
@@ -21,6 +22,7 @@ from django.urls import reverse
 from hona.models import Organization, User
 from messaging import actions
 from messaging.models import DeliveryEvent, ExportRecord, Thread
+from notifications.models import Notification
 from projects.actions import create_project
 from tests.conftest import receive, write
 
@@ -51,12 +53,21 @@ def history(thread: Thread, owner: User, colleague: User, support: User) -> Thre
     return thread
 
 
-def download(client: Client, thread: Thread) -> bytes:
-    response = client.post(reverse("messaging:thread-export", args=[thread.pk]))
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/zip"
-    assert response["Content-Disposition"].startswith('attachment; filename="hona-export-thread-')
-    return body_of(response)
+def download(client: Client, url: str, capture: Any) -> bytes:
+    """Ask for an export as the menu's button does, open its page once the task has built it,
+    and download the ZIP from there."""
+    with capture(execute=True):  # the task runs once the request commits
+        response = client.post(url)
+    assert response.status_code == 302
+    page = client.get(response["Location"])
+    assert "Ready:" in page.text, page.text
+    link = re.search(r'href="(/exports/\d+/download/)"', page.text)
+    assert link, "a Download link"
+    zipped = client.get(link.group(1))
+    assert zipped["Content-Type"] == "application/zip"
+    assert zipped["Content-Disposition"].startswith('attachment; filename="hona-export-')
+    assert zipped["X-Content-Type-Options"] == "nosniff"
+    return body_of(zipped)
 
 
 def body_of(response: Any) -> bytes:
@@ -64,10 +75,17 @@ def body_of(response: Any) -> bytes:
 
 
 @pytest.fixture
-def exported(client: Client, owner: User, history: Thread, tmp_path: Path) -> Path:
+def exported(
+    client: Client,
+    owner: User,
+    history: Thread,
+    tmp_path: Path,
+    django_capture_on_commit_callbacks: Any,
+) -> Path:
     client.force_login(owner)
     path = tmp_path / "export.zip"
-    path.write_bytes(download(client, history))
+    url = reverse("messaging:thread-export", args=[history.pk])
+    path.write_bytes(download(client, url, django_capture_on_commit_callbacks))
     return path
 
 
@@ -231,7 +249,12 @@ def test_another_firms_thread_cannot_be_exported_and_nothing_is_audited(
 
 
 def test_a_project_export_holds_every_clients_messages_filed_to_it(
-    client: Client, owner: User, firm: Organization, make_contact: Any, tmp_path: Path
+    client: Client,
+    owner: User,
+    firm: Organization,
+    make_contact: Any,
+    tmp_path: Path,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     project = create_project(organization=firm, name="Doe v. Acme")
     threads = []
@@ -242,11 +265,85 @@ def test_a_project_export_holds_every_clients_messages_filed_to_it(
     receive(threads[0], "From Jane")
     receive(threads[1], "From John")
     client.force_login(owner)
-    response = client.post(reverse("messaging:project-export", args=[project.pk]))
-    assert response.status_code == 200
+    url = reverse("messaging:project-export", args=[project.pk])
     path = tmp_path / "project.zip"
-    path.write_bytes(body_of(response))
+    path.write_bytes(download(client, url, django_capture_on_commit_callbacks))
     bodies = [e["body"] for e in manifest_of(path)["messages"]]
     assert bodies == ["From Jane", "From John"]
     call_command("verify_export", str(path), stdout=io.StringIO())
     assert ExportRecord.objects.get().project == project
+
+
+# Built by a task: the export's page, its notification, its owner ---------------------------------
+
+
+def test_the_export_is_prepared_by_a_task_and_its_page_says_so_until_it_is_ready(
+    client: Client,
+    owner: User,
+    history: Thread,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    client.force_login(owner)
+    with django_capture_on_commit_callbacks() as waiting:  # the task not run yet
+        response = client.post(reverse("messaging:thread-export", args=[history.pk]))
+    record = ExportRecord.objects.get()
+    assert record.status == "building" and not record.file
+    assert response["Location"] == f"/exports/{record.pk}/"
+    page = client.get(response["Location"]).text
+    assert "Preparing the export" in page and 'hx-trigger="every 2s"' in page
+    assert client.get(f"/exports/{record.pk}/download/").status_code == 404
+    for callback in waiting:
+        callback()
+    record.refresh_from_db()
+    assert record.status == "ready" and record.message_count == 4 and record.size > 0
+    # The page's next ask (htmx) brings the Download link, and the requester is told.
+    status = client.get(f"/exports/{record.pk}/", headers={"HX-Request": "true"}).text
+    assert "<html" not in status and "Download ZIP" in status and record.sha256 in status
+    [notice] = Notification.objects.filter(user=owner, kind="export")
+    assert notice.title == "Your evidence export of Jane Doe's conversation is ready"
+    assert notice.get_absolute_url() == f"/exports/{record.pk}/"
+    notice.refresh_from_db()
+    assert notice.read_at is not None  # they were on its page when it became ready
+
+
+def test_only_who_asked_can_open_or_download_an_export(
+    client: Client,
+    owner: User,
+    colleague: User,
+    outsider: User,
+    history: Thread,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    client.force_login(owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("messaging:thread-export", args=[history.pk]))
+    record = ExportRecord.objects.get()
+    for someone in (colleague, outsider):
+        client.force_login(someone)
+        assert client.get(f"/exports/{record.pk}/").status_code == 404
+        assert client.get(f"/exports/{record.pk}/download/").status_code == 404
+    client.logout()
+    assert client.get(f"/exports/{record.pk}/download/").status_code == 302  # to sign in
+
+
+def test_an_export_that_cannot_be_stored_fails_with_the_reason_and_its_owner_is_told(
+    client: Client,
+    owner: User,
+    history: Thread,
+    settings: Any,
+    tmp_path: Path,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the storage folder should be")
+    settings.MEDIA_ROOT = str(blocked)
+    client.force_login(owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("messaging:thread-export", args=[history.pk]))
+    record = ExportRecord.objects.get()
+    assert record.status == "failed" and not record.file
+    assert record.failure.startswith("It could not be prepared")
+    page = client.get(response["Location"]).text
+    assert record.failure in page and "Download ZIP" not in page
+    notice = Notification.objects.get(user=owner, kind="export")
+    assert notice.title == "Your evidence export of Jane Doe's conversation could not be prepared"
