@@ -206,6 +206,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cms_sync.tasks.requeue_stale_documents",
         "schedule": 300.0,
     },
+    # Evidence exports whose task was lost: prepared after all.
+    "requeue-stale-exports": {"task": "messaging.tasks.requeue_stale_exports", "schedule": 300.0},
     # Alert emails and notice emails whose task never ran (the broker was down at the time).
     "sweep-alerts": {"task": "notifications.tasks.sweep_alerts", "schedule": 120.0},
     # Daily and weekly digests, each at its owner's chosen time in the firm's time zone.

@@ -176,6 +176,39 @@ def start_export(
     return record
 
 
+# An export still being prepared after this long lost its task (the broker was down when it was
+# asked for, or its worker died): beat's sweeper queues it again.
+STALE_AFTER = datetime.timedelta(minutes=5)
+
+
+def build_locked_export(export_id: int) -> None:
+    """The task's work: the export, locked for as long as it is built, if nobody builds it."""
+    with transaction.atomic():
+        record = (
+            ExportRecord.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("organization", "exported_by", "thread__contact", "project")
+            .filter(pk=export_id, status=ExportRecord.Status.BUILDING)
+            .first()
+        )
+        if record is not None:
+            build_export(record)
+
+
+def requeue_stale_exports(now: datetime.datetime | None = None) -> int:
+    """Queue again every export still being prepared long after it was asked for and not being
+    built now (a build holds its row locked); how many."""
+    cutoff = (now or timezone.now()) - STALE_AFTER
+    with transaction.atomic():
+        stale = list(
+            ExportRecord.objects.select_for_update(skip_locked=True)
+            .filter(status=ExportRecord.Status.BUILDING, created_at__lt=cutoff)
+            .values_list("pk", flat=True)[:100]
+        )
+    for pk in stale:
+        enqueue_on_commit(tasks.build_export, pk)
+    return len(stale)
+
+
 def build_export(record: ExportRecord) -> None:
     """Write the export's ZIP into storage (through a temporary file: never whole in memory
     beyond 32 MB) and mark it ready, or failed with the reason; then tell whoever asked."""

@@ -109,14 +109,15 @@ def remove_stored_files(self: Any, names: list[str]) -> None:
 
 @shared_task(acks_late=True)
 def build_export(export_id: int) -> None:
-    """Build an evidence export someone asked for (messaging.export), once."""
-    from messaging.export import build_export as build
-    from messaging.models import ExportRecord
+    """Build an evidence export someone asked for (messaging.export), once: its row is locked
+    while it is built, so a second delivery of the task (or the sweeper) finds nothing to do."""
+    from messaging.export import build_locked_export
 
-    record = (
-        ExportRecord.objects.select_related("organization", "exported_by", "thread__contact")
-        .filter(pk=export_id)
-        .first()
-    )
-    if record is not None:
-        build(record)
+    build_locked_export(export_id)
+
+
+@shared_task(acks_late=True)
+def requeue_stale_exports() -> int:
+    from messaging.export import requeue_stale_exports as requeue
+
+    return requeue()

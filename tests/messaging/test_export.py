@@ -3,6 +3,7 @@ a hash-chained manifest and a checker that needs nothing but Python's standard l
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import io
 import json
@@ -15,12 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
 from hona.models import Organization, User
 from messaging import actions
+from messaging.export import requeue_stale_exports
 from messaging.models import DeliveryEvent, ExportRecord, Thread
 from notifications.models import Notification
 from projects.actions import create_project
@@ -347,3 +350,29 @@ def test_an_export_that_cannot_be_stored_fails_with_the_reason_and_its_owner_is_
     assert record.failure in page and "Download ZIP" not in page
     notice = Notification.objects.get(user=owner, kind="export")
     assert notice.title == "Your evidence export of Jane Doe's conversation could not be prepared"
+
+
+def test_an_export_whose_task_was_lost_is_prepared_by_the_sweeper_once(
+    client: Client,
+    owner: User,
+    history: Thread,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    client.force_login(owner)
+    with django_capture_on_commit_callbacks():  # the broker was down: the task never ran
+        client.post(reverse("messaging:thread-export", args=[history.pk]))
+    record = ExportRecord.objects.get()
+    assert requeue_stale_exports() == 0  # just asked for: its task may still come
+    later = record.created_at + datetime.timedelta(minutes=6)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert requeue_stale_exports(now=later) == 1
+    record.refresh_from_db()
+    assert record.status == "ready"
+    assert requeue_stale_exports(now=later) == 0
+    assert Notification.objects.filter(user=owner, kind="export").count() == 1
+
+
+def test_beat_sweeps_lost_exports() -> None:
+    entry = django_settings.CELERY_BEAT_SCHEDULE["requeue-stale-exports"]
+    assert entry["task"] == "messaging.tasks.requeue_stale_exports"
+    assert float(entry["schedule"]) <= 300
