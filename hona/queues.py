@@ -1,11 +1,12 @@
 """Which Celery queue each task waits in: one queue per kind of work, each with its own workers.
 
-Texts, emails and CMS filings each have a queue of their own, and everything else shares
-`default`, so a thousand filings waiting for a slow CMS never stand in front of a text, and an
-email outage never holds an alert back from Twilio. docker-compose runs one worker service per
+Texts, emails, CMS filings and evidence exports each have a queue of their own, and everything
+else shares `default`, so a thousand filings waiting for a slow CMS never stand in front of a
+text, an email outage never holds an alert back from Twilio, and a project's export (minutes of
+work) never holds a sweeper. docker-compose runs one worker service per
 queue; `make worker` (a developer's one worker) reads them all.
 
-Queue names are the lane names ("sms", "email", "cms", "default"), prefixed with
+Queue names are the lane names ("sms", "email", "cms", "exports", "default"), prefixed with
 CELERY_QUEUE_PREFIX when several deployments (or test runs) share one Redis. The prefix is read
 when each task is published, so a test can point this process at queues of its own.
 """
@@ -19,8 +20,9 @@ from django.conf import settings
 SMS = "sms"
 EMAIL = "email"
 CMS = "cms"
+EXPORTS = "exports"
 DEFAULT = "default"
-LANES = (SMS, EMAIL, CMS, DEFAULT)
+LANES = (SMS, EMAIL, CMS, EXPORTS, DEFAULT)
 
 # Every task by name. A task missing here goes to `default` (tests/hona/test_queues.py checks
 # that every registered task is listed, so a new one is routed on purpose).
@@ -37,6 +39,8 @@ TASK_LANES = {
     "cms_sync.tasks.file_entry": CMS,
     "cms_sync.tasks.load_documents": CMS,
     "cms_sync.tasks.fetch_documents": CMS,
+    # Evidence exports: a project's can take minutes of one process.
+    "messaging.tasks.build_export": EXPORTS,
     # Everything else, short: the sweepers on beat, media downloads, file clean-up, Lookup.
     "messaging.tasks.reconcile_messages": DEFAULT,
     "messaging.tasks.send_due_messages": DEFAULT,
@@ -45,6 +49,7 @@ TASK_LANES = {
     # A number's line type (Twilio Lookup): never on the SMS lane, which is paced per number.
     "messaging.tasks.check_line_type": DEFAULT,
     "cms_sync.tasks.requeue_stale_entries": DEFAULT,
+    "messaging.tasks.requeue_stale_exports": DEFAULT,
     "cms_sync.tasks.requeue_stale_documents": DEFAULT,
     "notifications.tasks.sweep_alerts": DEFAULT,
 }
