@@ -274,7 +274,12 @@ def test_a_project_export_holds_every_clients_messages_filed_to_it(
     bodies = [e["body"] for e in manifest_of(path)["messages"]]
     assert bodies == ["From Jane", "From John"]
     call_command("verify_export", str(path), stdout=io.StringIO())
-    assert ExportRecord.objects.get().project == project
+    record = ExportRecord.objects.get()
+    assert record.project == project
+    # Its notice, in the notification center, links to the export's page (it has no thread).
+    center = client.get(reverse("notifications:center")).text
+    assert f'href="/exports/{record.pk}/"' in center
+    assert "Your evidence export of the project Doe v. Acme is ready" in center
 
 
 # Built by a task: the export's page, its notification, its owner ---------------------------------
