@@ -215,7 +215,8 @@ def build_export(record: ExportRecord) -> None:
     if record.status != ExportRecord.Status.BUILDING:
         return  # a task delivered twice: built already
     try:
-        with _zip_of(record) as (spool, linked, head):
+        # A savepoint: a database error while reading leaves the transaction able to say so.
+        with transaction.atomic(), _zip_of(record) as (spool, linked, head):
             record.file.save(record.filename, File(spool), save=False)
             record.size = record.file.size
             record.message_count = len(linked)
@@ -224,6 +225,7 @@ def build_export(record: ExportRecord) -> None:
     except Exception as error:
         logger.exception("Export %s could not be built", record.pk)
         record.status = ExportRecord.Status.FAILED
+        record.file.name, record.sha256, record.size = "", "", 0
         record.failure = f"It could not be prepared ({type(error).__name__}). Try again."[:300]
     record.finished_at = timezone.now()
     record.save(
