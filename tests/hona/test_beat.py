@@ -15,6 +15,7 @@ SWEEPERS = {
     "notifications.tasks.sweep_alerts",  # alert bursts and notice emails
     "notifications.tasks.send_due_digests",
     "messaging.tasks.send_due_messages",  # scheduled messages, when they are due
+    "messaging.tasks.requeue_stale_exports",  # evidence exports
 }
 
 

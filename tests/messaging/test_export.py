@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
@@ -375,8 +374,3 @@ def test_an_export_whose_task_was_lost_is_prepared_by_the_sweeper_once(
     assert record.status == "ready"
     assert requeue_stale_exports(now=later) == 0
     assert Notification.objects.filter(user=owner, kind="export").count() == 1
-
-
-def test_beat_sweeps_lost_exports() -> None:
-    entry: dict[str, Any] = django_settings.CELERY_BEAT_SCHEDULE["requeue-stale-exports"]
-    assert entry["task"] == "messaging.tasks.requeue_stale_exports" and entry["schedule"] <= 300
