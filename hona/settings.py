@@ -157,7 +157,9 @@ if (
     # processes a test starts (workers, gunicorn) inherit both variables, so they land on the
     # same database and never move it again.
     _redis = urlsplit(REDIS_URL)
-    _number = (int(_redis.path.strip("/") or 0) + int(_XDIST_WORKER[2:])) % 16
+    # gw0 takes the next number up, gw1 the one after: the given database is left to the pass
+    # of `worker` tests that follows (`make test`), with nothing the others left behind.
+    _number = (int(_redis.path.strip("/") or 0) + 1 + int(_XDIST_WORKER[2:])) % 16
     REDIS_URL = _redis._replace(path=f"/{_number}").geturl()
     os.environ["REDIS_URL"] = REDIS_URL
     os.environ["HONA_REDIS_OF_WORKER"] = _XDIST_WORKER
