@@ -293,6 +293,16 @@ def _schedule(
     return scheduled, ""
 
 
+def _scheduled_context(thread: Thread, **extra: Any) -> dict[str, Any]:
+    """What the scheduled messages' list draws: the thread's pending ones, with their files."""
+    return {
+        "thread": thread,
+        "contact": thread.contact,
+        "scheduled": queries.scheduled_for_thread(thread),
+        **extra,
+    }
+
+
 def _scheduled_response(
     request: AuthenticatedHttpRequest, thread: Thread, *, written: bool = True
 ) -> HttpResponse:
@@ -301,12 +311,7 @@ def _scheduled_response(
     response = render(
         request,
         "messaging/conversations.html#scheduled-updates",
-        {
-            "thread": thread,
-            "contact": thread.contact,
-            "scheduled": queries.scheduled_for_thread(thread),
-            "oob": True,
-        },
+        _scheduled_context(thread, oob=True),
     )
     return trigger_client_event(response, "message-sent") if written else response
 
@@ -422,13 +427,7 @@ def scheduled_list(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     change elsewhere (another screen, a colleague, beat sending one)."""
     thread = queries.get_thread_for_user(request.user, pk)
     return render(
-        request,
-        "messaging/conversations.html#scheduled-list",
-        {
-            "thread": thread,
-            "contact": thread.contact,
-            "scheduled": queries.scheduled_for_thread(thread),
-        },
+        request, "messaging/conversations.html#scheduled-list", _scheduled_context(thread)
     )
 
 
@@ -472,14 +471,9 @@ def scheduled_edit(request: AuthenticatedHttpRequest, pk: int, scheduled_pk: int
     response = render(
         request,
         "messaging/conversations.html#scheduled-list",
-        {
-            "thread": thread,
-            "contact": thread.contact,
-            "scheduled": queries.scheduled_for_thread(thread),
-            "oob": True,
-            "scheduled_error": error,
-            "error_for": scheduled.pk if error else None,
-        },
+        _scheduled_context(
+            thread, oob=True, scheduled_error=error, error_for=scheduled.pk if error else None
+        ),
         status=422 if error else 200,
     )
     return response
