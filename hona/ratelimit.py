@@ -41,12 +41,13 @@ return tostring(wait)
 
 # A send takes the next free slot of its number once (however far off: a burst is queued in order,
 # each send at its own time, and nothing asks again and again), then leaves the worker until the
-# slot is due and comes back holding it. It is sent then, unless the number's last send was less
-# than half the limit's interval ago (the one before came late, its worker busy): then it waits
-# for that. So a late send never drags the slots after it (they stay on time, at the rate), and
-# two sends never come closer than half the interval: while late ones catch up, a second can
-# hold up to twice the rate (delivery_bench saw 5 at a limit of 3; Twilio queues the excess per
-# number), never more than the rate on average.
+# slot is due and comes back holding it. It is sent then, unless that would put the number ahead
+# of its pace (the sends it has let go, one interval each from the later of the last one's time
+# and now: a generic cell rate, with one send of tolerance) or closer than half the interval to
+# the last send. So when sends come back late together (their worker was busy), they catch up at
+# most one send ahead of the rate, never in a rush: no second ever holds more than one text over
+# the rate. And a late send never drags the slots after it beyond that: once the pace allows,
+# each goes at its slot.
 _TAKE_SCRIPT = """
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
@@ -61,11 +62,14 @@ if slot <= 0 then
   redis.call('SET', KEYS[1], tostring(slot + interval), 'PX', ttl)
 end
 local last = tonumber(redis.call('GET', KEYS[2]) or '0')
-local due = math.max(slot, last + spacing)
+local pace = tonumber(redis.call('GET', KEYS[3]) or '0')
+local due = math.max(slot, last + spacing, pace - interval)
 if due - now > early then
   return {tostring(due - now), tostring(slot)}
 end
 redis.call('SET', KEYS[2], tostring(now), 'PX', math.ceil(spacing * 1000) + 1000)
+pace = math.max(pace, now) + interval
+redis.call('SET', KEYS[3], tostring(pace), 'PX', math.ceil((pace - now) * 1000) + 1000)
 return {'0', tostring(slot)}
 """
 # A run this early for its slot sends all the same (the broker's timers are not exact); the 5%
@@ -75,6 +79,7 @@ EARLY = 0.01
 _local_lock = threading.Lock()
 _local_free: dict[str, float] = {}
 _local_sent: dict[str, float] = {}  # when each number last sent (take_slot)
+_local_pace: dict[str, float] = {}  # each number's pace: when its sends so far are all paid for
 
 
 def _redis() -> Any:
@@ -119,7 +124,7 @@ def take_slot(
         client = _redis()
         key = f"hona:sms-rate:{number}"
         wait, slot = client.eval(
-            _TAKE_SCRIPT, 2, key, f"{key}:sent",
+            _TAKE_SCRIPT, 3, key, f"{key}:sent", f"{key}:pace",
             repr(interval), repr(held or 0.0), repr(EARLY), repr(spacing),
         )  # fmt: skip
         return float(wait), float(slot)
@@ -129,10 +134,12 @@ def take_slot(
         if slot <= 0:
             slot = max(now, _local_free.get(number, 0.0))
             _local_free[number] = slot + interval
-        due = max(slot, _local_sent.get(number, 0.0) + spacing)
+        pace = _local_pace.get(number, 0.0)
+        due = max(slot, _local_sent.get(number, 0.0) + spacing, pace - interval)
         if due - now > EARLY:
             return due - now, slot
         _local_sent[number] = now
+        _local_pace[number] = max(pace, now) + interval
         return 0.0, slot
 
 
