@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import phonenumbers
@@ -34,6 +35,13 @@ def parse_phone(raw: str, *, region: str = DEFAULT_REGION) -> ParsedPhone:
         raise ValidationError("Enter a phone number.", code="required")
     if len(text) > 40:
         raise ValidationError("That is too long to be a phone number.", code="invalid")
+    return _parse(text, region)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse(text: str, region: str) -> ParsedPhone:
+    """The same text always parses the same (the answer is frozen): every inbound text parses
+    the firm's number and the sender's, a tenth of the webhook's time before this cache."""
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:

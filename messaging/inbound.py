@@ -12,6 +12,7 @@ answers a media request with a redirect to its media store, which is followed wi
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,14 +22,15 @@ import requests
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet
+from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from hona.models import Organization
 from hona.net import on_origin, same_origin
 from hona.phones import parse_phone
 from hona.queueing import enqueue_on_commit
+from hona.sql import Columns, column, table
 from messaging import actions, events, live, tasks
 from messaging.models import Attachment, Contact, InboundMedia, Message, Thread, new_lead_name
 from messaging.senders import NUMBER, Sender, sender_label, sender_of
@@ -124,20 +126,36 @@ def _contact_for(organization: Organization, sender: Sender) -> Contact:
         return found
 
 
+@functools.cache
+def _known_thread_statement() -> tuple[str, Columns[Thread], Columns[Contact]]:
+    threads, contacts = Columns(Thread, "t"), Columns(Contact, "c")
+    lock = " FOR UPDATE OF t" if connection.features.has_select_for_update_of else ""
+    firm, number = column(Organization, "id"), column(Organization, "sms_number")
+    sql = (
+        f"SELECT {threads.sql}, {contacts.sql} FROM {table(Thread)} t "  # noqa: S608 - models
+        f"JOIN {table(Contact)} c ON c.{column(Contact, 'id')} = t.{column(Thread, 'contact')} "
+        f"AND c.{column(Contact, 'organization')} = t.{column(Thread, 'organization')} "
+        f"JOIN {table(Organization)} o ON o.{firm} = t.{column(Thread, 'organization')} "
+        f"WHERE o.{number} = %s AND c.{column(Contact, 'phone')} = %s LIMIT 1{lock}"
+    )
+    return sql, threads, contacts
+
+
 def _known_thread(firm_number: str, sender: Sender) -> Thread | None:
     """The thread of the firm's contact with this phone number, locked for this message, with
-    its contact: one statement, on the path of nearly every text."""
+    its contact: one statement, on the path of nearly every text, written once (compiling the
+    queryset took a third of the webhook's time)."""
     if not sender.phone:
         return None
-    return _one(
-        Thread.objects.select_for_update(of=("self",))
-        .select_related("contact")
-        .filter(
-            organization__sms_number=firm_number,
-            contact__organization=F("organization"),
-            contact__phone=sender.phone,
-        )
-    )
+    sql, threads, contacts = _known_thread_statement()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [firm_number, sender.phone])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    thread = threads.load(row[: len(threads)])
+    thread.contact = contacts.load(row[len(threads) :])
+    return thread
 
 
 def _normalise(number: str) -> str:

@@ -11,6 +11,7 @@ emails only those not reached yet, and nobody twice.
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 import zoneinfo
 
@@ -62,20 +63,24 @@ def client_message_arrived(*, thread: Thread) -> None:
         enqueue_on_commit(tasks.send_thread_alerts, thread.pk, countdown=delay)
 
 
+@functools.cache
+def _open_burst_sql() -> str:
+    names = ("thread", "opened_at", "due_at", "attempts", "sent_to", "gave_up")
+    columns = ", ".join(column(AlertBurst, name) for name in names)
+    return (
+        f"INSERT INTO {table(AlertBurst)} ({columns}) "  # noqa: S608 - model names
+        "VALUES (%s, %s, %s, 0, '[]', false) ON CONFLICT DO NOTHING RETURNING 1"
+    )
+
+
 def _open_burst(thread_id: int, *, due_at: datetime.datetime) -> bool:
     """Open the thread's burst unless one is open already (its unique index): whether this did.
 
     One statement, INSERT … ON CONFLICT DO NOTHING RETURNING, as it is on every client text's
     path; a look first and a savepoint around the insert took four."""
-    names = ("thread", "opened_at", "due_at", "attempts", "sent_to", "gave_up")
-    columns = ", ".join(column(AlertBurst, name) for name in names)
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    sql = (
-        f"INSERT INTO {table(AlertBurst)} ({columns}) "  # noqa: S608 - model names
-        "VALUES (%s, %s, %s, 0, '[]', false) ON CONFLICT DO NOTHING RETURNING 1"
-    )
+    adapt = connection.ops.adapt_datetimefield_value
     with connection.cursor() as cursor:
-        cursor.execute(sql, [thread_id, now, connection.ops.adapt_datetimefield_value(due_at)])
+        cursor.execute(_open_burst_sql(), [thread_id, adapt(timezone.now()), adapt(due_at)])
         return cursor.fetchone() is not None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
@@ -49,21 +50,26 @@ def _check_same_firm(organization: Organization, projects: Iterable[Project]) ->
         raise ValidationError("That project belongs to another firm.")
 
 
-def mark_thread_unread_for_colleagues(*, thread: Thread, since: datetime.datetime) -> None:
-    """One unread row per active staff member of the firm; an existing row keeps its time.
-
-    One statement (INSERT … SELECT … ON CONFLICT DO NOTHING): it is on every client message's
-    path, the webhook's included."""
+@functools.cache
+def _unread_sql() -> str:
     columns = ", ".join(
         column(UnreadThread, name)
         for name in ("user", "thread", "since", "thread_project_id", "thread_flagged")
     )
     user_id, firm, active = (column(User, name) for name in ("id", "organization", "is_active"))
-    sql = (
+    return (
         f"INSERT INTO {table(UnreadThread)} ({columns}) "  # noqa: S608 - model names
         f"SELECT u.{user_id}, %s, %s, %s, %s FROM {table(User)} u "
         f"WHERE u.{firm} = %s AND u.{active} ON CONFLICT DO NOTHING"
     )
+
+
+def mark_thread_unread_for_colleagues(*, thread: Thread, since: datetime.datetime) -> None:
+    """One unread row per active staff member of the firm; an existing row keeps its time.
+
+    One statement (INSERT … SELECT … ON CONFLICT DO NOTHING): it is on every client message's
+    path, the webhook's included."""
+    sql = _unread_sql()
     params = [
         thread.pk,
         connection.ops.adapt_datetimefield_value(since),

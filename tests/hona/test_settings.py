@@ -49,7 +49,9 @@ _SETTINGS_VARS = (
 
 def run_django(code: str, env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
     """Start a fresh interpreter with exactly these settings variables."""
-    base = {k: v for k, v in os.environ.items() if k not in _SETTINGS_VARS}
+    # Nor the test worker's own (a process under pytest-xdist moves REDIS_URL to its database).
+    worker = {"PYTEST_XDIST_WORKER", "HONA_REDIS_OF_WORKER"}
+    base = {k: v for k, v in os.environ.items() if k not in _SETTINGS_VARS and k not in worker}
     base.update({"DJANGO_SETTINGS_MODULE": "hona.settings", "HONA_VAR_DIR": str(tmp_path)})
     base.update(env)
     return subprocess.run(

@@ -2,8 +2,9 @@
 
 1. Inbound webhook under gunicorn (4 sync workers, 8 connections of wrk posting signed Twilio
    webhooks; 8 Python clients where wrk is not installed): requests per second and p50/p99, next
-   to pgbench's TPS for the same statements (insert the message, update the thread, mark it
-   unread for two staff) on the same PostgreSQL, and to a bare view on the same server.
+   to pgbench's TPS for the same transaction (the statements the webhook sends, recorded from
+   it: find the thread, insert the message, update the thread, mark it unread for two staff,
+   open the alert's burst) on the same PostgreSQL, and to a bare view on the same server.
 2. Outbound pacing: two real Celery workers on Redis deliver a burst to the fake Twilio API; the
    rate the fake observes with the firm's limit at 3 texts per second, and with no limit.
 """
@@ -32,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hona.settings")
 
 TOKEN = "bench-twilio-token"
+BODY = "Running late, be there in ten"
 INBOUND_REQUESTS = int(os.environ.get("BENCH_INBOUND", "2000"))
 CLIENTS = 8
 WORKERS = os.environ.get("BENCH_WEB_WORKERS", "4")  # 2 cores: waits on PostgreSQL overlap
@@ -209,7 +211,7 @@ def inbound_benchmark(database_url: str, redis_url: str) -> float:
             "MessageSid": "SM" + uuid.uuid4().hex,
             "From": f"+1650555{sender % 1000:04d}",
             "To": firm.sms_number,
-            "Body": "Running late, be there in ten",
+            "Body": BODY,
             "NumMedia": "0",
         }
 
@@ -262,28 +264,11 @@ def inbound_benchmark(database_url: str, redis_url: str) -> float:
 
 
 def pgbench(database_url: str, firm: Any) -> float:
-    from hona.models import User
-    from messaging.models import Thread
-
-    thread_ids = list(Thread.objects.filter(organization=firm).values_list("pk", flat=True))
-    users = list(User.objects.filter(organization=firm).values_list("pk", flat=True))
-    script = f"""
-\\set t random({min(thread_ids)}, {max(thread_ids)})
-BEGIN;
-INSERT INTO messaging_message (organization_id, thread_id, direction, body, channel, status,
-  provider_sid, error_code, error_reason, created_at, status_changed_at, sms_attempts,
-  media_pending, fallback_code, fallback_reason, failure_code)
-VALUES ({firm.pk}, :t, 'in', 'Running late, be there in ten', 'sms', 'received',
-  md5(random()::text || clock_timestamp()::text), '', '', now(), now(), 0, 0, '', '', '');
-UPDATE messaging_thread SET last_message_at = now(), last_inbound_at = now(),
-  last_message_preview = 'Running late, be there in ten', is_archived = false WHERE id = :t;
-INSERT INTO messaging_unreadthread (user_id, thread_id, since, thread_project_id, thread_flagged)
-  VALUES ({users[0]}, :t, now(), NULL, false), ({users[1]}, :t, now(), NULL, false)
-  ON CONFLICT DO NOTHING;
-COMMIT;
-"""  # noqa: S608 - ids from our own database, for pgbench
+    """pgbench's TPS for the webhook's own transaction: the statements `receive_sms` sends for
+    one text, captured from it here (so they never drift from the code), each transaction for
+    a random one of the firm's contacts, with a message id of its own."""
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as handle:
-        handle.write(script)
+        handle.write(webhook_transaction(firm))
     result = subprocess.run(
         [str(PG_BIN / "pgbench"), "-n", "-c", str(CLIENTS), "-j", "2", "-T", "10", "-f",
          handle.name, database_url],
@@ -291,6 +276,54 @@ COMMIT;
     )  # fmt: skip
     match = re.search(r"tps = ([\d.]+)", result.stdout)
     return float(match.group(1)) if match else 0.0
+
+
+def webhook_transaction(firm: Any) -> str:
+    """A pgbench script of what one known client's text sends PostgreSQL, inside BEGIN/COMMIT:
+    the statements are recorded while `receive_sms` stores a text, then the contact's phone,
+    their thread's id and the message id become pgbench's (the bench's contacts and threads
+    were made in one order, so contact n's thread is the first thread's id + n)."""
+    from django.db import connection
+    from psycopg import sql
+
+    from messaging.inbound import InboundSms, receive_sms
+    from messaging.models import Thread
+
+    threads = list(
+        Thread.objects.filter(organization=firm)
+        .order_by("contact__phone")
+        .values_list("pk", "contact__phone")
+    )
+    first = threads[0][0]
+    assert [pk for pk, _phone in threads] == list(range(first, first + len(threads)))
+    thread_id, phone = threads[len(threads) // 2]
+    assert phone == f"+1650555{len(threads) // 2:04d}"
+    sid = "SM" + uuid.uuid4().hex
+    statements: list[tuple[str, list[Any]]] = []
+
+    def record(execute: Any, text: str, params: Any, many: bool, context: Any) -> Any:
+        statements.append((text, list(params or [])))
+        return execute(text, params, many, context)
+
+    with connection.execute_wrapper(record):
+        receive_sms(InboundSms(sid=sid, to=firm.sms_number, from_=phone, body=BODY))
+    connection.ensure_connection()
+    raw = connection.connection
+
+    def literal(value: Any) -> str:
+        if value == thread_id and isinstance(value, int):
+            return ":thread"
+        if value == sid:
+            return "md5(random()::text || clock_timestamp()::text)"
+        if value == phone:
+            return "('+1650555' || lpad(:n::text, 4, '0'))"
+        return sql.Literal(value).as_string(raw)
+
+    lines = [f"\\set n random(0, {len(threads) - 1})", f"\\set thread {first} + :n", "BEGIN;"]
+    for text, params in statements:
+        lines.append(" ".join(text.split()) % tuple(literal(value) for value in params) + ";")
+    lines.append("COMMIT;")
+    return "\n".join(lines) + "\n"
 
 
 def outbound_benchmark(database_url: str, redis_url: str) -> None:
