@@ -92,6 +92,22 @@ class Thread(models.Model):
                 models.F("id").desc(),
                 name="thread_org_activity",
             ),
+            # The Flagged, Archived and Spam filters: each a few threads of a firm's many, read in
+            # the list's order (walking the whole firm's activity for them took 10 ms at 50,000).
+            *(
+                models.Index(
+                    "organization",
+                    models.F("last_message_at").desc(),
+                    models.F("id").desc(),
+                    condition=condition,
+                    name=name,
+                )
+                for name, condition in (
+                    ("thread_flagged", Q(is_flagged=True, is_spam=False)),
+                    ("thread_archived", Q(is_archived=True, is_spam=False)),
+                    ("thread_spam", Q(is_spam=True)),
+                )
+            ),
         ]
 
     def __str__(self) -> str:
