@@ -66,7 +66,8 @@ def run_burst(clock: Clock, number: str, rate: float, texts: int, stall: float) 
     """When each of `texts` queued texts is let go: each takes its slot, then the worker is busy
     for `stall` seconds (another firm's work, a slow answer from Twilio); every task comes back
     when take_slot says, in order of the time it asked for."""
-    due = [(clock.now, i, None) for i in range(texts)]  # (when it runs, which text, held slot)
+    # (when it runs, which text, the slot it holds once it took one)
+    due: list[tuple[float, int, float | None]] = [(clock.now, i, None) for i in range(texts)]
     sent: list[float] = []
     busy_until, stalled = clock.now, False
     while due:
