@@ -7,7 +7,8 @@ choosing its channels: a staff screen listens to its firm's and its user's, a po
 thread's.
 
 - `publish(channel, event)` sends once the transaction commits (nothing for a rolled-back write),
-  through a thread of the process, so no request or task ever waits on Redis for it.
+  through a thread of the process, so no request or task ever waits on Redis for it;
+  `publish_many` sends several at once (a Redis message carries a channel's events, one a line).
 - With REDIS_URL, events go through Redis pub/sub, so a change made on any web or worker host
   reaches streams on every host. Without it (the embedded default) an in-process channel carries
   them, which is all one `runserver` needs.
@@ -78,31 +79,40 @@ def publish(channel: str, event: str) -> None:
     """Announce `event` on `channel` once the current transaction commits (at once outside one).
     It never raises: a live update that cannot be sent is logged, and pages catch up on their
     next event or reconnect."""
-    transaction.on_commit(lambda: send(channel, event))
+    publish_many(((channel, event),))
 
 
-def send(channel: str, event: str) -> None:
-    """Hand the event on now. With Redis, a thread of this process publishes it: the request or
-    task that made the change never waits on Redis (a hung Redis costs live updates, not time)."""
+def publish_many(events: Iterable[tuple[str, str]]) -> None:
+    """Several (channel, event) pairs, announced together once the transaction commits: one
+    hand-over to the publishing thread, and one Redis message per channel."""
+    pending = tuple(events)
+    transaction.on_commit(lambda: send(pending))
+
+
+def send(events: tuple[tuple[str, str], ...]) -> None:
+    """Hand the events on now. With Redis, a thread of this process publishes them: the request
+    or task that made the change never waits on Redis (a hung Redis costs live updates, not
+    time)."""
     if not settings.REDIS_URL:
-        hub().dispatch(channel, event)
+        for channel, event in events:
+            hub().dispatch(channel, event)
         return
     outbox = _publisher()
     try:
-        outbox.put_nowait((channel, event))
+        outbox.put_nowait(events)
     except queue.Full:
-        logger.warning("Live update %s on %s dropped: Redis is not taking them", event, channel)
+        logger.warning("Live updates %s dropped: Redis is not taking them", events)
 
 
 # The events waiting for this process's publishing thread, made again in a forked child (a
 # Celery worker process) whose copy of a parent's thread and queue would never run.
 _OUTBOX_SIZE = 10_000
-_outbox: queue.Queue[tuple[str, str]] | None = None
+_outbox: queue.Queue[tuple[tuple[str, str], ...]] | None = None
 _outbox_pid = 0
 _outbox_lock = threading.Lock()
 
 
-def _publisher() -> queue.Queue[tuple[str, str]]:
+def _publisher() -> queue.Queue[tuple[tuple[str, str], ...]]:
     global _outbox, _outbox_pid
     with _outbox_lock:
         if _outbox is None or _outbox_pid != os.getpid():
@@ -113,7 +123,7 @@ def _publisher() -> queue.Queue[tuple[str, str]]:
         return _outbox
 
 
-def _publish_forever(outbox: queue.Queue[tuple[str, str]]) -> None:
+def _publish_forever(outbox: queue.Queue[tuple[tuple[str, str], ...]]) -> None:
     while True:
         batch = [outbox.get()]
         while len(batch) < 500:
@@ -121,14 +131,20 @@ def _publish_forever(outbox: queue.Queue[tuple[str, str]]) -> None:
                 batch.append(outbox.get_nowait())
             except queue.Empty:
                 break
+        # One Redis message per channel, its events one per line; the same event twice is
+        # sent once.
+        channels: dict[str, dict[str, None]] = {}
+        for events in batch:
+            for channel, event in events:
+                channels.setdefault(channel, {})[event] = None
         try:
             prefix = _prefix()
             pipe = _redis().pipeline(transaction=False)
-            for channel, event in dict.fromkeys(batch):  # the same event twice is sent once
-                pipe.publish(prefix + channel, event)
+            for channel, names in channels.items():
+                pipe.publish(prefix + channel, "\n".join(names))
             pipe.execute()
         except Exception:
-            logger.warning("%d live updates not sent", len(batch), exc_info=True)
+            logger.warning("Live updates on %d channels not sent", len(channels), exc_info=True)
 
 
 def _redis() -> Any:
@@ -215,7 +231,8 @@ class Hub:
                 first = False
                 for message in pubsub.listen():
                     channel = message["channel"].decode()[len(prefix) :]
-                    self.dispatch(channel, message["data"].decode())
+                    for event in message["data"].decode().split("\n"):
+                        self.dispatch(channel, event)
             except Exception:
                 self.connected.clear()
                 logger.warning("Live updates lost Redis; reconnecting", exc_info=True)

@@ -63,13 +63,7 @@ def insert(instance: models.Model) -> None:
     For models without save() overrides or signals on hot paths (the webhook's message)."""
     model = type(instance)
     sql, fields = _insert_sql(model)
-    values = []
-    for field in fields:
-        value = field.pre_save(instance, True)
-        if isinstance(value, DatabaseDefault):  # a db_default: the literal it is
-            value = field.db_default
-            setattr(instance, field.attname, value)
-        values.append(field.get_db_prep_save(value, connection))
+    values = [_prepared(field, instance) for field in fields]
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         row = cursor.fetchone()
@@ -77,6 +71,15 @@ def insert(instance: models.Model) -> None:
     instance.pk = row[0]
     instance._state.adding = False
     instance._state.db = connection.alias
+
+
+def _prepared(field: models.Field[Any, Any], instance: models.Model) -> Any:
+    """A new row's value of the field, as `save()` would send it."""
+    value = field.pre_save(instance, True)
+    if isinstance(value, DatabaseDefault):  # a db_default: the literal it is
+        value = field.db_default
+        setattr(instance, field.attname, value)
+    return field.get_db_prep_save(value, connection)
 
 
 @functools.cache
@@ -123,3 +126,43 @@ def _update_sql(
     assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
     sql = f"UPDATE {table(model)} SET {assignments} WHERE {quote(pk.column)} = %s"  # noqa: S608
     return sql, fields
+
+
+class InsertFrom(Generic[M]):
+    """`INSERT INTO <model> (every column) SELECT … FROM <source> RETURNING <columns>`: one
+    member of a statement that writes several rows at once (messaging.inbound's known client's
+    text), where some columns come from rows made or read earlier in the statement (`exprs`,
+    SQL by field name) and the rest from an instance, prepared as `save()` would prepare them,
+    as named parameters `%(<prefix><attname>)s`."""
+
+    def __init__(
+        self,
+        model: type[M],
+        *,
+        source: str,
+        exprs: dict[str, str],
+        returning: Sequence[str] = ("id",),
+        prefix: str,
+    ) -> None:
+        pk = model._meta.pk
+        assert pk is not None
+        self.fields = [field for field in model._meta.concrete_fields if field is not pk]
+        assert not any(isinstance(field.db_default, Expression) for field in self.fields), model
+        known = {field.name for field in self.fields}
+        assert set(exprs) <= known, set(exprs) - known
+        self._given = [field for field in self.fields if field.name not in exprs]
+        self._prefix = prefix
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(field.column) for field in self.fields)
+        values = ", ".join(
+            exprs.get(field.name) or f"%({prefix}{field.attname})s" for field in self.fields
+        )
+        back = ", ".join(column(model, name) for name in returning)
+        self.sql = (
+            f"INSERT INTO {table(model)} ({columns}) SELECT {values} "  # noqa: S608 - models
+            f"FROM {source} RETURNING {back}"
+        )
+
+    def params(self, instance: M) -> dict[str, Any]:
+        """The named parameters of the columns the instance gives."""
+        return {self._prefix + field.attname: _prepared(field, instance) for field in self._given}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -26,13 +27,21 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from hona.models import Organization
+from hona.models import Organization, User
 from hona.net import on_origin, same_origin
 from hona.phones import parse_phone
 from hona.queueing import enqueue_on_commit
-from hona.sql import Columns, column, table
+from hona.sql import Columns, InsertFrom, column, table
 from messaging import actions, events, live, tasks
-from messaging.models import Attachment, Contact, InboundMedia, Message, Thread, new_lead_name
+from messaging.models import (
+    Attachment,
+    Contact,
+    InboundMedia,
+    Message,
+    Thread,
+    UnreadThread,
+    new_lead_name,
+)
 from messaging.senders import NUMBER, Sender, sender_label, sender_of
 
 logger = logging.getLogger(__name__)
@@ -41,6 +50,7 @@ OPT_OUT_WORDS = frozenset(
     {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
 )
 OPT_IN_WORDS = frozenset({"START", "YES", "UNSTOP"})
+KEYWORDS = OPT_OUT_WORDS | OPT_IN_WORDS  # they change the contact: never the one statement
 MEDIA_MAX_BYTES = 25 * 1024 * 1024
 MEDIA_TIMEOUT = 30
 
@@ -158,6 +168,127 @@ def _known_thread(firm_number: str, sender: Sender) -> Thread | None:
     return thread
 
 
+@dataclass(frozen=True)
+class _KnownText:
+    sql: str
+    message: InsertFrom[Message]
+    members: tuple[events.InStatement, ...]
+
+
+@functools.cache
+def _known_text_statement() -> _KnownText | None:
+    """The one statement that stores a known client's plain text, on PostgreSQL: it finds and
+    locks their thread (`t`), inserts the message (`m`), brings the thread up to date, marks it
+    unread for every active colleague and runs each MessageRecorded handler's own member (the
+    alert's burst, the CMS filing) — what `record_message` and `publish` do in five to eight
+    round trips, in one, as its own transaction. None where some handler has no member, or on
+    SQLite (whose UPDATE … FROM and data-modifying WITH differ): the usual way then."""
+    members = events.in_statement(events.MessageRecorded)
+    if members is None or connection.vendor != "postgresql":
+        return None
+    th, ct, org = (functools.partial(column, model) for model in (Thread, Contact, Organization))
+    msg = functools.partial(column, Message)
+    message = InsertFrom(
+        Message,
+        source="t",
+        exprs={
+            "organization": f"t.{th('organization')}",
+            "thread": f"t.{th('id')}",
+            "project": f"t.{th('current_project')}",
+        },
+        returning=("id", "thread", "organization", "project", "created_at"),
+        prefix="m_",
+    )
+    # Their thread, unless their text has something to record about them (their consent, by
+    # texting first): then the usual way, which does (keywords never come this way).
+    thread = (
+        f"SELECT t.{th('id')}, t.{th('organization')}, t.{th('current_project')}, "  # noqa: S608 - model names
+        f"t.{th('is_flagged')}, t.{th('is_spam')}, t.{th('last_message_at')}, "
+        f"t.{th('last_message_preview')}, t.{th('last_inbound_at')} "
+        f"FROM {table(Thread)} t "
+        f"JOIN {table(Contact)} c ON c.{ct('id')} = t.{th('contact')} "
+        f"AND c.{ct('organization')} = t.{th('organization')} "
+        f"JOIN {table(Organization)} o ON o.{org('id')} = t.{th('organization')} "
+        f"WHERE o.{org('sms_number')} = %(firm)s AND c.{ct('phone')} = %(phone)s "
+        f"AND (c.{ct('consent_given_at')} IS NOT NULL OR c.{ct('sms_opted_out')} "
+        f"OR c.{ct('first_texted_at')} IS NOT NULL) LIMIT 1 FOR UPDATE OF t"
+    )
+    # record_message's test: this message is the thread's latest.
+    latest = f"t.{th('last_message_preview')} = '' OR %(now)s >= t.{th('last_message_at')}"
+    update = (
+        f"UPDATE {table(Thread)} u SET {th('is_archived')} = false, "  # noqa: S608 - models
+        f"{th('archived_at')} = NULL, {th('archived_by')} = NULL, "
+        f"{th('last_message_at')} = CASE WHEN {latest} THEN %(now)s "
+        f"ELSE t.{th('last_message_at')} END, "
+        f"{th('last_message_preview')} = CASE WHEN {latest} THEN %(preview)s "
+        f"ELSE t.{th('last_message_preview')} END, "
+        f"{th('last_inbound_at')} = GREATEST(t.{th('last_inbound_at')}, %(now)s) "
+        f"FROM t, m WHERE u.{th('id')} = t.{th('id')}"
+    )
+    user = functools.partial(column, User)
+    unread_columns = ", ".join(
+        column(UnreadThread, name)
+        for name in ("user", "thread", "since", "thread_project_id", "thread_flagged")
+    )
+    unread = (
+        f"INSERT INTO {table(UnreadThread)} ({unread_columns}) "  # noqa: S608 - models
+        f"SELECT s.{user('id')}, t.{th('id')}, %(now)s, t.{th('current_project')}, "
+        f"t.{th('is_flagged')} FROM {table(User)} s, t, m "
+        f"WHERE s.{user('organization')} = t.{th('organization')} AND s.{user('is_active')} "
+        f"AND NOT t.{th('is_spam')} ON CONFLICT DO NOTHING"
+    )
+    parts = [f"t AS ({thread})", f"m AS ({message.sql})", f"u AS ({update})", f"r AS ({unread})"]
+    parts += [f"h{index} AS ({member.sql()})" for index, member in enumerate(members)]
+    values = "".join(
+        f", (SELECT * FROM h{index} LIMIT 1)"  # noqa: S608 - model names
+        for index in range(len(members))
+    )
+    sql = (
+        f"WITH {', '.join(parts)} SELECT m.{msg('id')}, m.{msg('thread')}, "  # noqa: S608 - model names
+        f"m.{msg('organization')}, m.{msg('project')}{values} FROM m"
+    )
+    return _KnownText(sql=sql, message=message, members=tuple(members))
+
+
+def _store_known_text(
+    statement: _KnownText, firm_number: str, phone: str, sid: str, body: str
+) -> Message | None:
+    """A known client's plain text in one statement (see `_known_text_statement`), or None
+    when it is not theirs to store this way (a new sender, a number no firm uses, a text that
+    records their consent) and nothing was written."""
+    when = timezone.now()
+    message = Message(
+        direction=Message.Direction.INBOUND,
+        body=body,
+        channel=Message.Channel.SMS,
+        status=Message.Status.RECEIVED,
+        provider_sid=sid,
+        created_at=when,
+        status_changed_at=when,
+    )
+    params: dict[str, Any] = {
+        "firm": firm_number,
+        "phone": phone,
+        "now": connection.ops.adapt_datetimefield_value(when),
+        "preview": actions.preview_of(message) or "(empty message)",
+        **statement.message.params(message),
+    }
+    for member in statement.members:
+        params.update(member.params(when))
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    message.pk, message.thread_id, message.organization_id, message.project_id = row[:4]
+    message._state.adding, message._state.db = False, connection.alias
+    for member, value in zip(statement.members, row[4:], strict=True):
+        if value is not None:
+            transaction.on_commit(functools.partial(member.committed, value, message), robust=True)
+    live.thread_changed(organization_id=message.organization_id, thread_id=message.thread_id)
+    return message
+
+
 def _normalise(number: str) -> str:
     try:
         return parse_phone(number).e164
@@ -178,6 +309,14 @@ def receive_sms(sms: InboundSms) -> Received:
     # PostgreSQL cannot store NUL in text: the rest of what they wrote is kept.
     body = sms.body.replace("\x00", "")[: settings.MESSAGE_MAX_LENGTH]
     try:
+        plain = sender.phone and not sms.media and keyword_of(body) not in KEYWORDS
+        statement = _known_text_statement() if plain else None
+        if statement is not None:
+            # Its own transaction; a savepoint inside a caller's (a duplicate must not end it).
+            with transaction.atomic() if connection.in_atomic_block else nullcontext():
+                message = _store_known_text(statement, firm_number, sender.phone, sms.sid, body)
+            if message is not None:
+                return Received(message)
         with transaction.atomic():
             thread = _known_thread(firm_number, sender)
             if thread is None:  # a new sender, or a number no firm uses

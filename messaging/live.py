@@ -19,10 +19,14 @@ from messaging.models import Thread
 def thread_changed(*, organization_id: int, thread_id: int) -> None:
     """A message was added to the thread or changed: the thread, the list, badges, the portal."""
     firm = live.firm_channel(organization_id)
-    live.publish(firm, f"thread-{thread_id}")
-    live.publish(firm, "conversations")
-    live.publish(firm, "badge")
-    live.publish(live.portal_channel(thread_id), "thread")
+    live.publish_many(
+        (
+            (firm, f"thread-{thread_id}"),
+            (firm, "conversations"),
+            (firm, "badge"),
+            (live.portal_channel(thread_id), "thread"),
+        )
+    )
 
 
 def staff_only_change(*, organization_id: int, thread_id: int) -> None:
@@ -40,8 +44,7 @@ def scheduled_changed(*, organization_id: int, thread_id: int) -> None:
 def list_changed(thread: Thread) -> None:
     """The thread's place in the firm's lists changed (flag, archive, spam, project)."""
     firm = live.firm_channel(thread.organization_id)
-    live.publish(firm, "conversations")
-    live.publish(firm, "badge")
+    live.publish_many(((firm, "conversations"), (firm, "badge")))
 
 
 def read_changed(*, user_id: int) -> None:

@@ -26,6 +26,7 @@ from hona.models import User
 from hona.queueing import enqueue_on_commit
 from hona.sql import column, table
 from hona.text import one_line
+from messaging import events
 from messaging.models import Message, Thread, UnreadThread
 from notifications import tasks
 from notifications.models import AlertBurst, NotificationSettings
@@ -71,6 +72,33 @@ def _open_burst_sql() -> str:
         f"INSERT INTO {table(AlertBurst)} ({columns}) "  # noqa: S608 - model names
         "VALUES (%s, %s, %s, 0, '[]', false) ON CONFLICT DO NOTHING RETURNING 1"
     )
+
+
+def _burst_member() -> str:
+    names = ("thread", "opened_at", "due_at", "attempts", "sent_to", "gave_up")
+    columns = ", ".join(column(AlertBurst, name) for name in names)
+    spam, thread = column(Thread, "is_spam"), column(Thread, "id")
+    return (
+        f"INSERT INTO {table(AlertBurst)} ({columns}) "  # noqa: S608 - model names
+        f"SELECT t.{thread}, %(alert_opened)s, %(alert_due)s, 0, '[]', false FROM t, m "
+        f"WHERE NOT t.{spam} ON CONFLICT DO NOTHING RETURNING 1"
+    )
+
+
+def _burst_params(now: datetime.datetime) -> dict[str, object]:
+    adapt = connection.ops.adapt_datetimefield_value
+    due = now + datetime.timedelta(seconds=settings.ALERT_COALESCE_SECONDS)
+    return {"alert_opened": adapt(now), "alert_due": adapt(due)}
+
+
+def _burst_opened(opened: object, message: Message) -> None:
+    enqueue_on_commit(
+        tasks.send_thread_alerts, message.thread_id, countdown=settings.ALERT_COALESCE_SECONDS
+    )
+
+
+# `client_message_arrived` as a member of the statement that stores a known client's text.
+IN_STATEMENT = events.InStatement(sql=_burst_member, params=_burst_params, committed=_burst_opened)
 
 
 def _open_burst(thread_id: int, *, due_at: datetime.datetime) -> bool:

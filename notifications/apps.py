@@ -7,9 +7,13 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from messaging import events
-        from notifications import handlers
+        from notifications import alerts, handlers
 
-        events.subscribe(events.MessageRecorded, handlers.alert_staff_to_client_message)
+        events.subscribe(
+            events.MessageRecorded,
+            handlers.alert_staff_to_client_message,
+            in_statement=alerts.IN_STATEMENT,
+        )
         events.subscribe(events.MessageFailed, handlers.tell_sender_their_message_failed)
         events.subscribe(events.NoteWritten, handlers.tell_mentioned_colleagues)
         events.subscribe(

@@ -5,6 +5,7 @@ swept up when their task was lost, failed with a code, re-filed on request.
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 
 from django.core.exceptions import ValidationError
@@ -21,7 +22,8 @@ from cms_sync.models import Integration, OutboxEntry, RefileAudit
 from hona.models import Organization, User
 from hona.queueing import enqueue_on_commit
 from hona.retry import backoff
-from messaging import live
+from hona.sql import InsertFrom, column, table
+from messaging import events, live
 from messaging.links import cms_file_url
 from messaging.models import Attachment, Message
 from notifications.actions import notify_filing_failure
@@ -73,6 +75,53 @@ def queue_message(*, message: Message) -> list[OutboxEntry]:
     for attachment in message.attachments.all():
         queued.append(queue_file(attachment=attachment, message=message))
     return [entry for entry in queued if entry is not None]
+
+
+@functools.cache
+def _filing_member() -> InsertFrom[OutboxEntry]:
+    msg, project = functools.partial(column, Message), functools.partial(column, Project)
+    integration = functools.partial(column, Integration)
+    return InsertFrom(
+        OutboxEntry,
+        source=(
+            f"m JOIN {table(Project)} p ON p.{project('id')} = m.{msg('project')} "  # noqa: S608 - model names
+            f"AND p.{project('cms_case_id')} <> '' "
+            f"JOIN LATERAL (SELECT i.{integration('id')} FROM {table(Integration)} i "
+            f"WHERE i.{integration('organization')} = m.{msg('organization')} "
+            f"AND i.{integration('status')} = %(cms_active)s "
+            f"ORDER BY i.{integration('id')} LIMIT 1) i ON true"
+        ),
+        exprs={
+            "organization": f"m.{msg('organization')}",
+            "integration": f"i.{integration('id')}",
+            "message": f"m.{msg('id')}",
+            "project": f"p.{project('id')}",
+            "case_id": f"p.{project('cms_case_id')}",
+            "key": f"%(cms_key_kind)s || ':' || m.{msg('id')} || ':' || p.{project('cms_case_id')}",
+        },
+        prefix="cms_",
+    )
+
+
+def _filing_sql() -> str:
+    return _filing_member().sql  # a new message's key: never one queued already
+
+
+def _filing_params(now: datetime.datetime) -> dict[str, object]:
+    entry = OutboxEntry(kind=OutboxEntry.Kind.MESSAGE)
+    return {
+        **_filing_member().params(entry),
+        "cms_key_kind": OutboxEntry.Kind.MESSAGE.value,
+        "cms_active": Integration.Status.ACTIVE.value,
+    }
+
+
+def _filing_queued(entry_id: object, message: Message) -> None:
+    enqueue_on_commit(tasks.file_entry, entry_id)
+
+
+# `queue_message` for a client's plain text, as a member of the statement that stores it.
+IN_STATEMENT = events.InStatement(sql=_filing_sql, params=_filing_params, committed=_filing_queued)
 
 
 def queue_file(*, attachment: Attachment, message: Message | None = None) -> OutboxEntry | None:

@@ -299,10 +299,12 @@ def webhook_transaction(firm: Any) -> str:
     thread_id, phone = threads[len(threads) // 2]
     assert phone == f"+1650555{len(threads) // 2:04d}"
     sid = "SM" + uuid.uuid4().hex
-    statements: list[tuple[str, list[Any]]] = []
+    statements: list[tuple[str, Any]] = []
+    in_transaction = []
 
     def record(execute: Any, text: str, params: Any, many: bool, context: Any) -> Any:
-        statements.append((text, list(params or [])))
+        statements.append((text, params))
+        in_transaction.append(connection.in_atomic_block)
         return execute(text, params, many, context)
 
     with connection.execute_wrapper(record):
@@ -319,10 +321,15 @@ def webhook_transaction(firm: Any) -> str:
             return "('+1650555' || lpad(:n::text, 4, '0'))"
         return sql.Literal(value).as_string(raw)
 
-    lines = [f"\\set n random(0, {len(threads) - 1})", f"\\set thread {first} + :n", "BEGIN;"]
+    lines = [f"\\set n random(0, {len(threads) - 1})", f"\\set thread {first} + :n"]
     for text, params in statements:
-        lines.append(" ".join(text.split()) % tuple(literal(value) for value in params) + ";")
-    lines.append("COMMIT;")
+        if isinstance(params, dict):  # named parameters (the one statement's)
+            values: Any = {name: literal(value) for name, value in params.items()}
+        else:
+            values = tuple(literal(value) for value in params or ())
+        lines.append(" ".join(text.split()) % values + ";")
+    if any(in_transaction):  # in the webhook's transaction; else each is one of its own
+        lines[2:] = ["BEGIN;", *lines[2:], "COMMIT;"]
     return "\n".join(lines) + "\n"
 
 
