@@ -131,9 +131,11 @@ def _update_sql(
 class InsertFrom(Generic[M]):
     """`INSERT INTO <model> (every column) SELECT … FROM <source> RETURNING <columns>`: one
     member of a statement that writes several rows at once (messaging.inbound's known client's
-    text), where some columns come from rows made or read earlier in the statement (`exprs`,
-    SQL by field name) and the rest from an instance, prepared as `save()` would prepare them,
-    as named parameters `%(<prefix><attname>)s`."""
+    text, on PostgreSQL). Some columns come from rows made or read earlier in the statement
+    (`exprs`, SQL by field name), the `given` ones from each row's instance as named parameters
+    `%(<prefix><attname>)s`, prepared as `save()` would prepare them, and every other one is the
+    field's default, written into the statement once as a literal (a default that changes, such
+    as a time, must be given)."""
 
     def __init__(
         self,
@@ -141,28 +143,38 @@ class InsertFrom(Generic[M]):
         *,
         source: str,
         exprs: dict[str, str],
+        given: Sequence[str],
         returning: Sequence[str] = ("id",),
         prefix: str,
     ) -> None:
         pk = model._meta.pk
         assert pk is not None
-        self.fields = [field for field in model._meta.concrete_fields if field is not pk]
-        assert not any(isinstance(field.db_default, Expression) for field in self.fields), model
-        known = {field.name for field in self.fields}
-        assert set(exprs) <= known, set(exprs) - known
-        self._given = [field for field in self.fields if field.name not in exprs]
+        fields = [field for field in model._meta.concrete_fields if field is not pk]
+        assert not any(isinstance(field.db_default, Expression) for field in fields), model
+        known = {field.name for field in fields}
+        assert set(exprs) <= known and set(given) <= known, (set(exprs) | set(given)) - known
+        self._given = [field for field in fields if field.name in given]
         self._prefix = prefix
+        template = model()
+        values = []
+        for field in fields:
+            if field.name in exprs:
+                values.append(exprs[field.name])
+            elif field.name in given:
+                values.append(f"%({prefix}{field.attname})s")
+            else:
+                changes = getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+                varies = changes or (field.has_default() and callable(field.default))
+                assert not varies, f"{field} changes from row to row: it must be given"
+                values.append(connection.ops.compose_sql("%s", [_prepared(field, template)]))
         quote = connection.ops.quote_name
-        columns = ", ".join(quote(field.column) for field in self.fields)
-        values = ", ".join(
-            exprs.get(field.name) or f"%({prefix}{field.attname})s" for field in self.fields
-        )
+        columns = ", ".join(quote(field.column) for field in fields)
         back = ", ".join(column(model, name) for name in returning)
         self.sql = (
-            f"INSERT INTO {table(model)} ({columns}) SELECT {values} "  # noqa: S608 - models
+            f"INSERT INTO {table(model)} ({columns}) SELECT {', '.join(values)} "  # noqa: S608
             f"FROM {source} RETURNING {back}"
         )
 
     def params(self, instance: M) -> dict[str, Any]:
-        """The named parameters of the columns the instance gives."""
+        """The named parameters of the given columns, from the row's instance."""
         return {self._prefix + field.attname: _prepared(field, instance) for field in self._given}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,6 +52,7 @@ OPT_OUT_WORDS = frozenset(
 )
 OPT_IN_WORDS = frozenset({"START", "YES", "UNSTOP"})
 KEYWORDS = OPT_OUT_WORDS | OPT_IN_WORDS  # they change the contact: never the one statement
+E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 MEDIA_MAX_BYTES = 25 * 1024 * 1024
 MEDIA_TIMEOUT = 30
 
@@ -196,6 +198,15 @@ def _known_text_statement() -> _KnownText | None:
             "thread": f"t.{th('id')}",
             "project": f"t.{th('current_project')}",
         },
+        given=(
+            "direction",
+            "body",
+            "channel",
+            "status",
+            "provider_sid",
+            "created_at",
+            "status_changed_at",
+        ),
         returning=("id", "thread", "organization", "project", "created_at"),
         prefix="m_",
     )
@@ -301,22 +312,28 @@ def receive_sms(sms: InboundSms) -> Received:
 
     Twilio's retry of a message already stored is found by the message's unique provider id when
     it is inserted (the IntegrityError below), not by a query first: every message saves one.
-    A known client's plain text takes five statements in its transaction: their thread (found
-    by the firm's number, with the contact, locked), the message, the thread's update, every
+    A known client's plain text is one statement on PostgreSQL (`_known_text_statement`);
+    elsewhere, and for any other text, five or more in its transaction: their thread (found by
+    the firm's number, with the contact, locked), the message, the thread's update, every
     colleague's unread row, and the alert's burst."""
     firm_number = _normalise(sms.to)
-    sender = sender_of(sms.from_)
     # PostgreSQL cannot store NUL in text: the rest of what they wrote is kept.
     body = sms.body.replace("\x00", "")[: settings.MESSAGE_MAX_LENGTH]
     try:
-        plain = sender.phone and not sms.media and keyword_of(body) not in KEYWORDS
+        plain = not sms.media and keyword_of(body) not in KEYWORDS
         statement = _known_text_statement() if plain else None
+        # Twilio sends a client's number in E.164, as their contact keeps it: looked up as it
+        # came, unparsed (a stored number parses to itself). Any other form is parsed first.
+        phone = ""
         if statement is not None:
+            phone = sms.from_ if E164.fullmatch(sms.from_) else sender_of(sms.from_).phone
+        if statement is not None and phone:
             # Its own transaction; a savepoint inside a caller's (a duplicate must not end it).
             with transaction.atomic() if connection.in_atomic_block else nullcontext():
-                message = _store_known_text(statement, firm_number, sender.phone, sms.sid, body)
+                message = _store_known_text(statement, firm_number, phone, sms.sid, body)
             if message is not None:
                 return Received(message)
+        sender = sender_of(sms.from_)
         with transaction.atomic():
             thread = _known_thread(firm_number, sender)
             if thread is None:  # a new sender, or a number no firm uses

@@ -99,6 +99,7 @@ def _filing_member() -> InsertFrom[OutboxEntry]:
             "case_id": f"p.{project('cms_case_id')}",
             "key": f"%(cms_key_kind)s || ':' || m.{msg('id')} || ':' || p.{project('cms_case_id')}",
         },
+        given=("kind", "created_at"),
         prefix="cms_",
     )
 
@@ -108,7 +109,7 @@ def _filing_sql() -> str:
 
 
 def _filing_params(now: datetime.datetime) -> dict[str, object]:
-    entry = OutboxEntry(kind=OutboxEntry.Kind.MESSAGE)
+    entry = OutboxEntry(kind=OutboxEntry.Kind.MESSAGE, created_at=now)
     return {
         **_filing_member().params(entry),
         "cms_key_kind": OutboxEntry.Kind.MESSAGE.value,

@@ -278,3 +278,16 @@ def test_twilio_retrying_a_text_stored_by_the_one_statement_is_a_duplicate(
     assert Message.objects.filter(provider_sid=sms.sid).count() == 1
     # The test's transaction is still usable after the refused insert (a savepoint held it).
     assert UnreadThread.objects.filter(thread__contact=one).count() == 2
+
+
+@pytest.mark.parametrize("written", ["+1 (415) 555-0134", "14155550134", "whatsapp:+14155550134"])
+def test_a_known_client_written_another_way_still_reaches_their_own_thread(
+    firm: Organization, make_contact: Callable[..., Contact], written: str
+) -> None:
+    """Twilio's E.164 is looked up as it came; any other form of the number is parsed first."""
+    contact = make_contact(firm, phone="+14155550134")
+    Contact.objects.filter(pk=contact.pk).update(first_texted_at=timezone.now())
+    sms = InboundSms(sid="SM" + "5" * 32, to=firm.sms_number, from_=written, body="Hello")
+    message = receive_sms(sms).message
+    assert message is not None and message.thread_id == Thread.objects.get(contact=contact).pk
+    assert Contact.objects.filter(organization=firm).count() == 1  # no new lead
