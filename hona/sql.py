@@ -156,6 +156,12 @@ class InsertFrom(Generic[M]):
         self._given = [field for field in fields if field.name in given]
         self._prefix = prefix
         template = model()
+        assert connection.vendor == "postgresql", "PostgreSQL's WITH members"
+        compose = connection.ops.compose_sql  # type: ignore[attr-defined]  # PostgreSQL's
+
+        def literal(value: Any) -> str:
+            return str(compose("%s", [value]))
+
         values = []
         for field in fields:
             if field.name in exprs:
@@ -166,7 +172,7 @@ class InsertFrom(Generic[M]):
                 changes = getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
                 varies = changes or (field.has_default() and callable(field.default))
                 assert not varies, f"{field} changes from row to row: it must be given"
-                values.append(connection.ops.compose_sql("%s", [_prepared(field, template)]))
+                values.append(literal(_prepared(field, template)))
         quote = connection.ops.quote_name
         columns = ", ".join(quote(field.column) for field in fields)
         back = ", ".join(column(model, name) for name in returning)
