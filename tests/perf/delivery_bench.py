@@ -2,9 +2,11 @@
 
 1. Inbound webhook under gunicorn (4 sync workers, 8 connections of wrk posting signed Twilio
    webhooks; 8 Python clients where wrk is not installed): requests per second and p50/p99, next
-   to pgbench's TPS for the same transaction (the statements the webhook sends, recorded from
-   it: find the thread, insert the message, update the thread, mark it unread for two staff,
-   open the alert's burst) on the same PostgreSQL, and to a bare view on the same server.
+   to pgbench's TPS for the same transaction (what the webhook sends, recorded from it: on
+   PostgreSQL one statement that finds and locks the thread, inserts the message, updates the
+   thread, marks it unread for two staff, opens the alert's burst and queues the CMS filing) on
+   the same PostgreSQL, and to a bare view on the same server. The tables it writes are
+   vacuumed before each of the two measurements, as autovacuum would (it is off here).
 2. Outbound pacing: two real Celery workers on Redis deliver a burst to the fake Twilio API; the
    rate the fake observes with the firm's limit at 3 texts per second, and with no limit.
 """
@@ -298,10 +300,11 @@ def pgbench(database_url: str, firm: Any) -> float:
 
 
 def webhook_transaction(firm: Any) -> str:
-    """A pgbench script of what one known client's text sends PostgreSQL, inside BEGIN/COMMIT:
-    the statements are recorded while `receive_sms` stores a text, then the contact's phone,
-    their thread's id and the message id become pgbench's (the bench's contacts and threads
-    were made in one order, so contact n's thread is the first thread's id + n)."""
+    """A pgbench script of what one known client's text sends PostgreSQL, in its transaction:
+    the statements are recorded while `receive_sms` stores a text (inside BEGIN/COMMIT when it
+    ran them in one; the one statement is its own), then the contact's phone, their thread's
+    id and the message id become pgbench's (the bench's contacts and threads were made in one
+    order, so contact n's thread is the first thread's id + n)."""
     from django.db import connection
     from psycopg import sql
 
