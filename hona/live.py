@@ -8,7 +8,7 @@ thread's.
 
 - `publish(channel, event)` sends once the transaction commits (nothing for a rolled-back write),
   through a thread of the process, so no request or task ever waits on Redis for it;
-  `publish_many` sends several at once (a Redis message carries a channel's events, one a line).
+  `publish_many` sends several at once; the thread sends what it has as one Redis message.
 - With REDIS_URL, events go through Redis pub/sub, so a change made on any web or worker host
   reaches streams on every host. Without it (the embedded default) an in-process channel carries
   them, which is all one `runserver` needs.
@@ -55,6 +55,8 @@ def _prefix() -> str:
 
 
 RESYNC = "resync"
+# The Redis channel (after the prefix) that carries a publishing thread's batch of events.
+BATCH = "batch"
 # An idle stream sends a comment line every LIVE_HEARTBEAT_SECONDS (25 by default: under the 60 s
 # idle timeout of common proxies).
 # How long a browser waits before it reconnects a dropped stream (the SSE `retry` field), in ms.
@@ -131,20 +133,15 @@ def _publish_forever(outbox: queue.Queue[tuple[tuple[str, str], ...]]) -> None:
                 batch.append(outbox.get_nowait())
             except queue.Empty:
                 break
-        # One Redis message per channel, its events one per line; the same event twice is
-        # sent once.
-        channels: dict[str, dict[str, None]] = {}
-        for events in batch:
-            for channel, event in events:
-                channels.setdefault(channel, {})[event] = None
+        # One Redis message for the whole batch, on BATCH: a line "<channel> <event>" each (the
+        # same event twice is sent once). Names never hold a space or a line break.
+        lines = "\n".join(
+            dict.fromkeys(f"{channel} {event}" for events in batch for channel, event in events)
+        )
         try:
-            prefix = _prefix()
-            pipe = _redis().pipeline(transaction=False)
-            for channel, names in channels.items():
-                pipe.publish(prefix + channel, "\n".join(names))
-            pipe.execute()
+            _redis().execute_command("PUBLISH", _prefix() + BATCH, lines)
         except Exception:
-            logger.warning("Live updates on %d channels not sent", len(channels), exc_info=True)
+            logger.warning("Live updates not sent: %s", lines.replace("\n", ", "), exc_info=True)
 
 
 def _redis() -> Any:
@@ -201,6 +198,14 @@ class Hub:
             except Exception:
                 logger.debug("A live stream did not take %s", event, exc_info=True)
 
+    def _received(self, channel: str, data: str) -> None:
+        if channel != BATCH:  # one event on its own channel (a process of an earlier release)
+            self.dispatch(channel, data)
+            return
+        for line in data.split("\n"):
+            named, _, event = line.partition(" ")
+            self.dispatch(named, event)
+
     def _ensure_reader(self) -> None:
         with self._lock:
             if self._reader is not None and self._reader.is_alive():
@@ -231,8 +236,7 @@ class Hub:
                 first = False
                 for message in pubsub.listen():
                     channel = message["channel"].decode()[len(prefix) :]
-                    for event in message["data"].decode().split("\n"):
-                        self.dispatch(channel, event)
+                    self._received(channel, message["data"].decode())
             except Exception:
                 self.connected.clear()
                 logger.warning("Live updates lost Redis; reconnecting", exc_info=True)

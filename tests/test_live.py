@@ -3,6 +3,8 @@ another firm's, and only once the change is committed."""
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -173,3 +175,50 @@ def test_gunicorn_never_holds_a_worker_for_a_stream(client: Client, owner: User)
     response = client.get("/live/", SERVER_SOFTWARE="gunicorn/27.0.1")
     assert response.status_code == 503
     assert b"stream server" in response.content
+
+
+@pytest.mark.skipif(
+    not settings.REDIS_URL and not os.environ.get("CI"), reason="needs REDIS_URL (as in CI)"
+)
+def test_one_changes_events_cross_redis_as_one_message_and_reach_each_channel(
+    db: None, django_capture_on_commit_callbacks: Any
+) -> None:
+    """A client's text announces four events on two channels (messaging.live.thread_changed):
+    the publishing thread sends them as one Redis message, and every host's hub hands each
+    channel its own."""
+    import redis
+
+    heard_firm: list[str] = []
+    heard_portal: list[str] = []
+    tokens = [
+        live.hub().add(["firm:9917"], heard_firm.append),
+        live.hub().add(["portal:9917"], heard_portal.append),
+    ]
+    spy = redis.Redis.from_url(str(settings.REDIS_URL)).pubsub(ignore_subscribe_messages=True)
+    spy.psubscribe(live._prefix() + "*")
+    try:
+        assert live.hub().connected.wait(5)
+        with django_capture_on_commit_callbacks(execute=True):
+            live.publish_many(
+                (
+                    ("firm:9917", "thread-9917"),
+                    ("firm:9917", "badge"),
+                    ("firm:9917", "badge"),  # the same event twice is sent once
+                    ("portal:9917", "thread"),
+                )
+            )
+        deadline = time.monotonic() + 5
+        while (len(heard_firm), len(heard_portal)) != (2, 1) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert heard_firm == ["thread-9917", "badge"] and heard_portal == ["thread"]
+        crossed = []
+        until = time.monotonic() + 1
+        while time.monotonic() < until:
+            message = spy.get_message(timeout=0.1)  # None for the subscription's own answer
+            if message is not None and b"9917" in message["channel"] + message["data"]:
+                crossed.append(message)
+        assert len(crossed) == 1
+    finally:
+        spy.close()
+        for token in tokens:
+            live.hub().remove(token)
