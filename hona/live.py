@@ -57,6 +57,7 @@ def _prefix() -> str:
 RESYNC = "resync"
 # The Redis channel (after the prefix) that carries a publishing thread's batch of events.
 BATCH = "batch"
+BATCH_WAIT = 0.02  # seconds the publishing thread gathers events before it sends them
 # An idle stream sends a comment line every LIVE_HEARTBEAT_SECONDS (25 by default: under the 60 s
 # idle timeout of common proxies).
 # How long a browser waits before it reconnects a dropped stream (the SSE `retry` field), in ms.
@@ -128,6 +129,10 @@ def _publisher() -> queue.Queue[tuple[tuple[str, str], ...]]:
 def _publish_forever(outbox: queue.Queue[tuple[tuple[str, str], ...]]) -> None:
     while True:
         batch = [outbox.get()]
+        # A moment for what else this process is about to announce: under load one Redis message
+        # (and one wake of this thread) carries several requests' events. Streams hear of a
+        # change that much later, against their target of a second.
+        time.sleep(BATCH_WAIT)
         while len(batch) < 500:
             try:
                 batch.append(outbox.get_nowait())
