@@ -234,7 +234,12 @@ def test_staff_pages_run_under_the_policy_with_nothing_refused(
     page.goto(f"{url}/conversations/{data.thread.pk}/")
     image = page.locator("li.message img").first
     expect(image).to_be_visible()
-    assert image.evaluate("img => img.complete && img.naturalWidth") == 2
+    # Loaded, not refused: visible is not yet loaded, and a live update may redraw the thread
+    # (a new <img> loading again), so the page is asked until the one it shows has loaded.
+    page.wait_for_function(
+        "() => { const img = document.querySelector('li.message img');"
+        " return !!img && img.complete && img.naturalWidth === 2; }"
+    )
     page.get_by_label("Thread actions").click()
     expect(page.get_by_role("button", name="Flag for team review")).to_be_visible()
     page.keyboard.press("Escape")
