@@ -34,6 +34,7 @@ from hona.phones import parse_phone
 from hona.queueing import enqueue_on_commit
 from hona.sql import Columns, InsertFrom, column, table
 from messaging import actions, events, live, tasks
+from messaging.actions.threads import unread_columns
 from messaging.models import (
     Attachment,
     Contact,
@@ -139,17 +140,25 @@ def _contact_for(organization: Organization, sender: Sender) -> Contact:
 
 
 @functools.cache
+def _thread_of_numbers(firm: str, phone: str) -> str:
+    """FROM … WHERE of the thread (`t`) of the firm's contact (`c`) with this phone number, the
+    firm (`o`) found by its own number: the two placeholders given."""
+    th, ct, org = (functools.partial(column, model) for model in (Thread, Contact, Organization))
+    return (
+        f"FROM {table(Thread)} t "
+        f"JOIN {table(Contact)} c ON c.{ct('id')} = t.{th('contact')} "
+        f"AND c.{ct('organization')} = t.{th('organization')} "
+        f"JOIN {table(Organization)} o ON o.{org('id')} = t.{th('organization')} "
+        f"WHERE o.{org('sms_number')} = {firm} AND c.{ct('phone')} = {phone}"
+    )
+
+
+@functools.cache
 def _known_thread_statement() -> tuple[str, Columns[Thread], Columns[Contact]]:
     threads, contacts = Columns(Thread, "t"), Columns(Contact, "c")
     lock = " FOR UPDATE OF t" if connection.features.has_select_for_update_of else ""
-    firm, number = column(Organization, "id"), column(Organization, "sms_number")
-    sql = (
-        f"SELECT {threads.sql}, {contacts.sql} FROM {table(Thread)} t "  # noqa: S608 - models
-        f"JOIN {table(Contact)} c ON c.{column(Contact, 'id')} = t.{column(Thread, 'contact')} "
-        f"AND c.{column(Contact, 'organization')} = t.{column(Thread, 'organization')} "
-        f"JOIN {table(Organization)} o ON o.{firm} = t.{column(Thread, 'organization')} "
-        f"WHERE o.{number} = %s AND c.{column(Contact, 'phone')} = %s LIMIT 1{lock}"
-    )
+    where = _thread_of_numbers("%s", "%s")
+    sql = f"SELECT {threads.sql}, {contacts.sql} {where} LIMIT 1{lock}"
     return sql, threads, contacts
 
 
@@ -188,7 +197,7 @@ def _known_text_statement() -> _KnownText | None:
     members = events.in_statement(events.MessageRecorded)
     if members is None or connection.vendor != "postgresql":
         return None
-    th, ct, org = (functools.partial(column, model) for model in (Thread, Contact, Organization))
+    th, ct = functools.partial(column, Thread), functools.partial(column, Contact)
     msg = functools.partial(column, Message)
     message = InsertFrom(
         Message,
@@ -213,14 +222,10 @@ def _known_text_statement() -> _KnownText | None:
     # Their thread, unless their text has something to record about them (their consent, by
     # texting first): then the usual way, which does (keywords never come this way).
     thread = (
-        f"SELECT t.{th('id')}, t.{th('organization')}, t.{th('current_project')}, "  # noqa: S608 - model names
+        f"SELECT t.{th('id')}, t.{th('organization')}, t.{th('current_project')}, "
         f"t.{th('is_flagged')}, t.{th('is_spam')}, t.{th('last_message_at')}, "
         f"t.{th('last_message_preview')}, t.{th('last_inbound_at')} "
-        f"FROM {table(Thread)} t "
-        f"JOIN {table(Contact)} c ON c.{ct('id')} = t.{th('contact')} "
-        f"AND c.{ct('organization')} = t.{th('organization')} "
-        f"JOIN {table(Organization)} o ON o.{org('id')} = t.{th('organization')} "
-        f"WHERE o.{org('sms_number')} = %(firm)s AND c.{ct('phone')} = %(phone)s "
+        f"{_thread_of_numbers('%(firm)s', '%(phone)s')} "
         f"AND (c.{ct('consent_given_at')} IS NOT NULL OR c.{ct('sms_opted_out')} "
         f"OR c.{ct('first_texted_at')} IS NOT NULL) LIMIT 1 FOR UPDATE OF t"
     )
@@ -237,12 +242,8 @@ def _known_text_statement() -> _KnownText | None:
         f"FROM t, m WHERE u.{th('id')} = t.{th('id')}"
     )
     user = functools.partial(column, User)
-    unread_columns = ", ".join(
-        column(UnreadThread, name)
-        for name in ("user", "thread", "since", "thread_project_id", "thread_flagged")
-    )
     unread = (
-        f"INSERT INTO {table(UnreadThread)} ({unread_columns}) "  # noqa: S608 - models
+        f"INSERT INTO {table(UnreadThread)} ({unread_columns()}) "  # noqa: S608 - models
         f"SELECT s.{user('id')}, t.{th('id')}, %(now)s, t.{th('current_project')}, "
         f"t.{th('is_flagged')} FROM {table(User)} s, t, m "
         f"WHERE s.{user('organization')} = t.{th('organization')} AND s.{user('is_active')} "

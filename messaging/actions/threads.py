@@ -50,12 +50,18 @@ def _check_same_firm(organization: Organization, projects: Iterable[Project]) ->
         raise ValidationError("That project belongs to another firm.")
 
 
-@functools.cache
-def _unread_sql() -> str:
-    columns = ", ".join(
+def unread_columns() -> str:
+    """An unread row's columns, in the order the hand-written INSERTs give them: the user, the
+    thread, since when, and the thread's project and flag (copied for the badge's filters)."""
+    return ", ".join(
         column(UnreadThread, name)
         for name in ("user", "thread", "since", "thread_project_id", "thread_flagged")
     )
+
+
+@functools.cache
+def _unread_sql() -> str:
+    columns = unread_columns()
     user_id, firm, active = (column(User, name) for name in ("id", "organization", "is_active"))
     return (
         f"INSERT INTO {table(UnreadThread)} ({columns}) "  # noqa: S608 - model names
